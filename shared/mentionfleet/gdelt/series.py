@@ -14,7 +14,7 @@ The shape it reproduces:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
@@ -26,7 +26,7 @@ FloatArray = npt.NDArray[np.float64]
 WEEKDAY_PROFILE: FloatArray = np.array([1.30, 1.15, 1.10, 1.05, 1.00, 0.70, 0.70])
 
 
-class BaseRate(str, Enum):
+class BaseRate(StrEnum):
     """Classes of an ongoing event's mean daily articles, for evaluation tables."""
 
     LOW = "low"
