@@ -1,0 +1,117 @@
+"""The fleet's two BigQuery queries, as text plus typed parameters.
+
+Table names come from configuration, never from a message, and are quoted as
+identifiers; every value is a query parameter.
+
+Cost: both queries filter the partition column (scans only the look-back days) and
+carry `GLOBALEVENTID BETWEEN @lo AND @hi` on the cluster column, so a batch reads only
+the storage blocks of its own id range. The `IN UNNEST(@ids)` keeps the result exact
+when a range holds ids that are not in the batch (a republish by event ids).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from google.cloud import bigquery
+
+
+@dataclass(frozen=True)
+class Window:
+    """The look-back window: `days` days ending on `as_of`, inclusive."""
+
+    as_of: date
+    days: int
+
+    @property
+    def start(self) -> date:
+        return self.as_of - timedelta(days=self.days - 1)
+
+
+@dataclass(frozen=True)
+class CountryCodes:
+    """Venezuela in GDELT: FIPS 10-4 on geo columns, CAMEO on actor columns."""
+
+    geo_fips: str = "VE"
+    actor_cameo: str = "VEN"
+
+
+@dataclass(frozen=True)
+class Query:
+    sql: str
+    params: list[bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter]
+
+
+def _table(name: str) -> str:
+    if "`" in name or not all(part for part in name.split(".")):
+        raise ValueError(f"table name {name!r}: expected project.dataset.table")
+    return f"`{name}`"
+
+
+def event_ids(events_table: str, window: Window, codes: CountryCodes) -> Query:
+    """Distinct ids of events about Venezuela first seen in the window, sorted."""
+    # Table names come from configuration (quoted by _table); values are parameters.
+    sql = f"""
+SELECT DISTINCT GLOBALEVENTID AS event_id
+FROM {_table(events_table)}
+WHERE DateAddedDay BETWEEN @start AND @end
+  AND (ActionGeo_CountryCode = @geo
+       OR Actor1CountryCode = @actor
+       OR Actor2CountryCode = @actor)
+ORDER BY event_id
+"""  # noqa: S608
+    return Query(
+        sql,
+        [
+            bigquery.ScalarQueryParameter("start", "DATE", window.start),
+            bigquery.ScalarQueryParameter("end", "DATE", window.as_of),
+            bigquery.ScalarQueryParameter("geo", "STRING", codes.geo_fips),
+            bigquery.ScalarQueryParameter("actor", "STRING", codes.actor_cameo),
+        ],
+    )
+
+
+def daily_counts(
+    events_table: str, mentions_table: str, window: Window, ids: tuple[int, ...]
+) -> Query:
+    """Distinct articles per (event, mention day) for a batch, and each event's first day.
+
+    One row per (event, day with mentions); an event with no mentions in the window
+    still gets one row (day NULL) so its first-seen day is known. Days without
+    mentions are absent here and filled with zeros by the caller.
+    """
+    # Table names come from configuration (quoted by _table); values are parameters.
+    sql = f"""
+WITH batch_events AS (
+  SELECT GLOBALEVENTID AS event_id, MIN(DateAddedDay) AS first_seen
+  FROM {_table(events_table)}
+  WHERE DateAddedDay BETWEEN @start AND @end
+    AND GLOBALEVENTID BETWEEN @lo AND @hi
+    AND GLOBALEVENTID IN UNNEST(@ids)
+  GROUP BY event_id
+),
+daily AS (
+  SELECT GLOBALEVENTID AS event_id, MentionDay AS day,
+         COUNT(DISTINCT MentionIdentifier) AS articles
+  FROM {_table(mentions_table)}
+  WHERE MentionDay BETWEEN @start AND @end
+    AND GLOBALEVENTID BETWEEN @lo AND @hi
+    AND GLOBALEVENTID IN UNNEST(@ids)
+  GROUP BY event_id, day
+)
+SELECT COALESCE(d.event_id, e.event_id) AS event_id, e.first_seen, d.day,
+       COALESCE(d.articles, 0) AS articles
+FROM daily AS d
+FULL OUTER JOIN batch_events AS e ON d.event_id = e.event_id
+"""  # noqa: S608
+    return Query(
+        sql,
+        [
+            bigquery.ScalarQueryParameter("start", "DATE", window.start),
+            bigquery.ScalarQueryParameter("end", "DATE", window.as_of),
+            bigquery.ScalarQueryParameter("lo", "INT64", ids[0]),
+            bigquery.ScalarQueryParameter("hi", "INT64", ids[-1]),
+            bigquery.ArrayQueryParameter("ids", "INT64", list(ids)),
+        ],
+    )
