@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
@@ -23,3 +25,16 @@ def make_client(settings: Settings) -> bigquery.Client:
             client_options=ClientOptions(api_endpoint=settings.bq_endpoint),
         )
     return bigquery.Client(project=settings.project, location=settings.bq_location)
+
+
+_clients: dict[Settings, bigquery.Client] = {}
+_lock = threading.Lock()
+
+
+def shared_client(settings: Settings) -> bigquery.Client:
+    """One client per process and settings: it holds the HTTP session and credentials."""
+    with _lock:
+        client = _clients.get(settings)
+        if client is None:
+            client = _clients[settings] = make_client(settings)
+        return client

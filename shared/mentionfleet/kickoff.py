@@ -1,0 +1,194 @@
+"""The fanout: find the run's events, record the run, publish one message per batch.
+
+Idempotent kickoff: the run id is derived from as_of and the parameters, so a
+scheduler retry or a second button press finds the run already recorded and does not
+publish it again. Re-running a day on purpose is explicit (`rerun: true`), which adds
+a timestamp to the run id. A run stuck in `publishing` (the previous kickoff failed to
+publish) is published again by the next kickoff once it is older than a grace period;
+the scorers' idempotent writes make that safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from mentionfleet import logs
+from mentionfleet.batching import MAX_BATCH_SIZE, plan_batches
+from mentionfleet.bus.publish import PublishError, publish_batches, publisher
+from mentionfleet.config import Settings
+from mentionfleet.message import MAX_LOOKBACK_DAYS, BatchMessage
+from mentionfleet.spikes.params import DetectorParams
+from mentionfleet.store import ledger
+from mentionfleet.store.pool import get_pool
+from mentionfleet.warehouse.client import shared_client
+from mentionfleet.warehouse.queries import CountryCodes, Window
+from mentionfleet.warehouse.reads import fetch_event_ids
+
+log = logs.get("fanout")
+REPUBLISH_GRACE = timedelta(seconds=60)
+
+
+class KickoffRequest(BaseModel):
+    """The fanout's JSON body; every field is optional."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    as_of: date | None = Field(None, description="last day of the window; default yesterday UTC")
+    lookback_days: int = Field(30, ge=1, le=MAX_LOOKBACK_DAYS)
+    batch_size: int = Field(500, ge=1, le=MAX_BATCH_SIZE)
+    geo_country: str = Field("VE", pattern=r"^[A-Z]{2}$", description="FIPS 10-4 code")
+    actor_country: str = Field("VEN", pattern=r"^[A-Z]{3}$", description="CAMEO code")
+    detector: DetectorParams = DetectorParams()
+    rerun: bool = Field(False, description="start a new run even if this one exists")
+
+    @field_validator("as_of")
+    @classmethod
+    def _not_future(cls, value: date | None) -> date | None:
+        today = datetime.now(UTC).date()
+        if value is not None and value > today:
+            raise ValueError(f"{value} is in the future (today is {today})")
+        return value
+
+
+class BadRequest(ValueError):
+    """The request cannot be served as sent (HTTP 400)."""
+
+
+def parse_request(body: bytes) -> KickoffRequest:
+    if not body.strip():
+        return KickoffRequest()
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise BadRequest(f"body: not JSON ({exc})") from None
+    if not isinstance(payload, dict):
+        raise BadRequest(f"body: expected a JSON object, got {type(payload).__name__}")
+    try:
+        return KickoffRequest.model_validate(payload)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        field = ".".join(str(p) for p in err["loc"]) or "body"
+        raise BadRequest(f"{field}: {err['msg']} (got {err.get('input')!r:.80})") from None
+
+
+def run_id_for(request: KickoffRequest, as_of: date, *, now: datetime | None = None) -> str:
+    """Same day and parameters give the same id; `rerun` makes a new one."""
+    params = request.model_dump(mode="json", exclude={"as_of", "rerun"})
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
+    run_id = f"run-{as_of:%Y%m%d}-{digest}"
+    if request.rerun:
+        run_id += f"-{(now or datetime.now(UTC)):%Y%m%d%H%M%S}"
+    return run_id
+
+
+@dataclass(frozen=True)
+class KickoffResult:
+    run_id: str
+    as_of: date
+    state: str
+    events: int
+    batches: int
+    published: int
+    existing: bool
+    seconds: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.__dict__, "as_of": self.as_of.isoformat()}
+
+
+def kickoff(request: KickoffRequest, settings: Settings) -> KickoffResult:
+    """Raise PublishError (retry later) if any batch could not be published."""
+    started = time.perf_counter()
+    as_of = request.as_of or (datetime.now(UTC).date() - timedelta(days=1))
+    run_id = run_id_for(request, as_of)
+    with logs.bound(run_id=run_id):
+        pool = get_pool(settings)
+        with pool.connection() as conn:
+            existing = ledger.get_run(conn, run_id)
+        if existing is None:
+            window = Window(as_of=as_of, days=request.lookback_days)
+            codes = CountryCodes(request.geo_country, request.actor_country)
+            ids = fetch_event_ids(
+                shared_client(settings),
+                settings.events_table,
+                window,
+                codes,
+                max_bytes_billed=settings.max_bytes_billed,
+            )
+            batches = [list(b.event_ids) for b in plan_batches(ids, request.batch_size)]
+            params = request.model_dump(mode="json", exclude={"as_of"})
+            with pool.connection() as conn:
+                created = ledger.create_run(
+                    conn, run_id=run_id, as_of=as_of, params=params, batches=batches
+                )
+            if not created:  # a concurrent kickoff recorded it first and publishes it
+                return _existing(run_id, settings, started)
+            log.info("run recorded", extra={"events": len(ids), "batches": len(batches)})
+        elif not _needs_republish(existing):
+            return _existing(run_id, settings, started)
+        else:
+            with pool.connection() as conn:
+                batches = ledger.batch_event_ids(conn, run_id)
+            log.warning("run was not fully published before; publishing it again")
+
+        messages = [
+            BatchMessage(
+                run_id=run_id,
+                batch_index=i,
+                batch_count=len(batches),
+                as_of=as_of,
+                lookback_days=request.lookback_days,
+                event_ids=tuple(ids),
+                detector=request.detector,
+            )
+            for i, ids in enumerate(batches)
+        ]
+        topic = publisher().topic_path(settings.project, settings.batch_topic)
+        publish_batches(topic, messages)
+        with pool.connection() as conn:
+            ledger.mark_published(conn, run_id)
+            run = ledger.get_run(conn, run_id)
+        result = KickoffResult(
+            run_id=run_id,
+            as_of=as_of,
+            state=run.state if run else "running",
+            events=sum(len(b) for b in batches),
+            batches=len(batches),
+            published=len(messages),
+            existing=existing is not None,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+        log.info("run published", extra=result.as_json())
+        return result
+
+
+def _needs_republish(run: ledger.RunRecord) -> bool:
+    return run.state == "publishing" and datetime.now(UTC) - run.started_at > REPUBLISH_GRACE
+
+
+def _existing(run_id: str, settings: Settings, started: float) -> KickoffResult:
+    with get_pool(settings).connection() as conn:
+        run = ledger.get_run(conn, run_id)
+    if run is None:  # pragma: no cover - the row was just seen
+        raise RuntimeError(f"run {run_id} vanished from the ledger")
+    log.info("run already exists; nothing published", extra={"state": run.state})
+    return KickoffResult(
+        run_id=run_id,
+        as_of=run.as_of,
+        state=run.state,
+        events=run.event_count,
+        batches=run.batch_count,
+        published=0,
+        existing=True,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+__all__ = ["BadRequest", "KickoffRequest", "KickoffResult", "PublishError", "kickoff"]

@@ -1,0 +1,1 @@
+"""The whole fleet on one machine: the local stack plus the two function servers."""
