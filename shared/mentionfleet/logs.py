@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-_context: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar(
-    "mentionfleet_log_context", default={}
+_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "mentionfleet_log_context", default=None
 )
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged.
@@ -35,7 +35,7 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "logger": record.name,
         }
-        entry.update(_context.get())
+        entry.update(_context.get() or {})
         entry.update({k: v for k, v in vars(record).items() if k not in _RESERVED})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
@@ -60,7 +60,7 @@ def setup(level: str | int = "INFO", stream: TextIO | None = None) -> None:
 @contextlib.contextmanager
 def bound(**fields: Any) -> Iterator[None]:
     """Add fields (run_id, batch_index, ...) to every log line inside the block."""
-    token = _context.set({**_context.get(), **fields})
+    token = _context.set({**(_context.get() or {}), **fields})
     try:
         yield
     finally:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     BaseModel,
@@ -30,7 +31,7 @@ from pydantic import (
 from mentionfleet.batching import INT64_MAX, MAX_BATCH_SIZE
 from mentionfleet.spikes.params import DetectorParams
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 MAX_MESSAGE_BYTES = 1024 * 1024
 MAX_LOOKBACK_DAYS = 90
 RUN_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -83,7 +84,7 @@ class BatchMessage(BaseModel):
     @field_validator("event_ids")
     @classmethod
     def _sorted_unique(cls, value: tuple[int, ...]) -> tuple[int, ...]:
-        if any(b <= a for a, b in zip(value, value[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(value)):
             raise ValueError("event ids must be strictly increasing (sorted, no duplicates)")
         return value
 

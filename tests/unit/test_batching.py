@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -31,11 +33,9 @@ def test_ids_must_be_positive_int64(bad: int) -> None:
 
 
 @given(ids=st.lists(st.integers(1, 10**12)), size=st.integers(1, 50))
-def test_every_id_in_exactly_one_batch_and_ranges_do_not_overlap(
-    ids: list[int], size: int
-) -> None:
+def test_every_id_in_exactly_one_batch_and_ranges_do_not_overlap(ids: list[int], size: int) -> None:
     batches = plan_batches(ids, size)
     flat = [i for b in batches for i in b.event_ids]
     assert flat == sorted(set(ids))
     assert all(len(b.event_ids) <= size for b in batches)
-    assert all(a.id_range[1] < b.id_range[0] for a, b in zip(batches, batches[1:], strict=False))
+    assert all(a.id_range[1] < b.id_range[0] for a, b in itertools.pairwise(batches))

@@ -159,8 +159,17 @@ json_values = st.recursive(
 @given(
     overrides=st.dictionaries(
         st.sampled_from(
-            ["run_id", "batch_index", "batch_count", "as_of", "lookback_days",
-             "event_ids", "detector", "schema_version", "extra"]
+            [
+                "run_id",
+                "batch_index",
+                "batch_count",
+                "as_of",
+                "lookback_days",
+                "event_ids",
+                "detector",
+                "schema_version",
+                "extra",
+            ]
         ),
         json_values,
     )
