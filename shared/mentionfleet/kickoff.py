@@ -6,6 +6,10 @@ publish it again. Re-running a day on purpose is explicit (`rerun: true`), which
 a timestamp to the run id. A run stuck in `publishing` (the previous kickoff failed to
 publish) is published again by the next kickoff once it is older than a grace period;
 the scorers' idempotent writes make that safe.
+
+The weekday factors of the detector are estimated here, once per run, from GDELT's daily
+volume, then recorded with the run and carried in every batch message: scores then
+depend on an event's own series and the run's parameters, never on its batch.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from google.cloud import bigquery
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mentionfleet import logs
@@ -24,15 +29,18 @@ from mentionfleet.batching import MAX_BATCH_SIZE, plan_batches
 from mentionfleet.bus.publish import PublishError, publish_batches, publisher
 from mentionfleet.config import Settings
 from mentionfleet.message import MAX_LOOKBACK_DAYS, BatchMessage
+from mentionfleet.spikes import weekday
 from mentionfleet.spikes.params import DetectorParams
 from mentionfleet.store import ledger
 from mentionfleet.store.pool import get_pool
 from mentionfleet.warehouse.client import shared_client
 from mentionfleet.warehouse.queries import CountryCodes, Window
-from mentionfleet.warehouse.reads import fetch_event_ids
+from mentionfleet.warehouse.reads import fetch_daily_volume, fetch_event_ids
 
 log = logs.get("fanout")
 REPUBLISH_GRACE = timedelta(seconds=60)
+WEEKDAY_VOLUME_DAYS = 28
+"""Least days of GDELT volume the run's weekday factors are estimated from."""
 
 
 class KickoffRequest(BaseModel):
@@ -115,15 +123,20 @@ def kickoff(request: KickoffRequest, settings: Settings) -> KickoffResult:
         if existing is None:
             window = Window(as_of=as_of, days=request.lookback_days)
             codes = CountryCodes(request.geo_country, request.actor_country)
+            client = shared_client(settings)
             ids = fetch_event_ids(
-                shared_client(settings),
+                client,
                 settings.events_table,
                 window,
                 codes,
                 max_bytes_billed=settings.max_bytes_billed,
             )
             batches = [list(b.event_ids) for b in plan_batches(ids, request.batch_size)]
+            # The run id above is of the request as sent; the factors are part of what
+            # the run records and publishes, so a republish reuses them.
+            detector = with_weekday_factors(request.detector, client, settings, window)
             params = request.model_dump(mode="json", exclude={"as_of"})
+            params["detector"] = detector.model_dump(mode="json")
             with pool.connection() as conn:
                 created = ledger.create_run(
                     conn, run_id=run_id, as_of=as_of, params=params, batches=batches
@@ -136,6 +149,7 @@ def kickoff(request: KickoffRequest, settings: Settings) -> KickoffResult:
         else:
             with pool.connection() as conn:
                 batches = ledger.batch_event_ids(conn, run_id)
+            detector = _recorded_detector(existing, request)
             log.warning("run was not fully published before; publishing it again")
 
         messages = [
@@ -146,7 +160,7 @@ def kickoff(request: KickoffRequest, settings: Settings) -> KickoffResult:
                 as_of=as_of,
                 lookback_days=request.lookback_days,
                 event_ids=tuple(ids),
-                detector=request.detector,
+                detector=detector,
             )
             for i, ids in enumerate(batches)
         ]
@@ -167,6 +181,39 @@ def kickoff(request: KickoffRequest, settings: Settings) -> KickoffResult:
         )
         log.info("run published", extra=result.as_json())
         return result
+
+
+def with_weekday_factors(
+    detector: DetectorParams, client: bigquery.Client, settings: Settings, window: Window
+) -> DetectorParams:
+    """The detector with the run's weekday factors, estimated once from GDELT volume.
+
+    Only when the weekday option is on and the request gave none. The volume is that of
+    the run's window, widened to WEEKDAY_VOLUME_DAYS ending on as_of if shorter, so short
+    look-backs get factors too; with too little volume the run records no factors (and
+    is scored without adjustment).
+    """
+    if not detector.weekday or detector.weekday_factors is not None:
+        return detector
+    volume_window = Window(as_of=window.as_of, days=max(window.days, WEEKDAY_VOLUME_DAYS))
+    volumes = fetch_daily_volume(
+        client, settings.mentions_table, volume_window, max_bytes_billed=settings.max_bytes_billed
+    )
+    factors = weekday.factors_from_daily_volume(volumes, volume_window.start.weekday())
+    if factors is None:
+        log.warning(
+            "too little GDELT volume for weekday factors; the run is scored unadjusted",
+            extra={"volume_days": int((volumes > 0).sum())},
+        )
+        return detector
+    log.info("weekday factors estimated", extra={"weekday_factors": list(factors)})
+    return DetectorParams.model_validate({**detector.model_dump(), "weekday_factors": factors})
+
+
+def _recorded_detector(run: ledger.RunRecord, request: KickoffRequest) -> DetectorParams:
+    """The detector params the run was recorded with (with its weekday factors)."""
+    recorded = run.params.get("detector")
+    return request.detector if recorded is None else DetectorParams.model_validate(recorded)
 
 
 def _needs_republish(run: ledger.RunRecord) -> bool:

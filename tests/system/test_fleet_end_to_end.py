@@ -16,6 +16,7 @@ from mentionfleet.bus import admin
 from mentionfleet.gdelt.synth import Generated
 from mentionfleet.localrun.fleet import LocalFleet
 from mentionfleet.message import BatchMessage
+from mentionfleet.spikes.params import DetectorParams
 from mentionfleet.store import ledger
 from tests.system.helpers import (
     AS_OF,
@@ -122,17 +123,20 @@ def test_redelivering_every_batch_writes_nothing(
             "SELECT sum(rows_written), sum(attempts) FROM batches WHERE run_id = %s", (run_id,)
         ).fetchone()
         batches = ledger.batch_event_ids(conn, run_id)
+        run = ledger.get_run(conn, run_id)
+    assert run is not None
     publisher = pubsub_v1.PublisherClient()
     topic = publisher.topic_path(fleet.project, fleet.batch_topic)
-    params = json.loads(json.dumps(finished_run))
     for index, ids in enumerate(batches):
+        # Exactly what the fanout published: the run's own recorded parameters.
         message = BatchMessage(
             run_id=run_id,
             batch_index=index,
             batch_count=len(batches),
-            as_of=date.fromisoformat(params["as_of"]),
-            lookback_days=LOOKBACK,
+            as_of=run.as_of,
+            lookback_days=run.params["lookback_days"],
             event_ids=tuple(ids),
+            detector=DetectorParams.model_validate(run.params["detector"]),
         )
         for _ in range(2):
             publisher.publish(topic, message.encode(), **message.attributes()).result(30)

@@ -12,10 +12,11 @@ from pydantic import ValidationError
 from mentionfleet.gdelt.series import WEEKDAY_PROFILE, ongoing_rates, simulate
 from mentionfleet.spikes import robust, weekday
 from mentionfleet.spikes.detector import score
-from mentionfleet.spikes.params import DetectorParams, Tier
+from mentionfleet.spikes.params import DetectorParams, Tier, WeekdayFactors
 from mentionfleet.spikes.scores import (
     NO_SCORE,
     NO_SPIKE,
+    FloatArray,
     IntArray,
     Scores,
     tier_code,
@@ -24,13 +25,21 @@ from mentionfleet.spikes.scores import (
 )
 
 DEFAULT = DetectorParams()
+PROFILE = weekday.as_params(WEEKDAY_PROFILE / WEEKDAY_PROFILE.mean())
+"""The generator's weekday profile as run factors (Monday 1.3 / mean ... Sunday 0.7 / mean)."""
 ALL_PARAMS = [
-    DetectorParams(method=m, weekday=w) for m in ("zscore", "robust") for w in (False, True)
+    DetectorParams(method=m, weekday=w, weekday_factors=PROFILE if w else None)
+    for m in ("zscore", "robust")
+    for w in (False, True)
 ]
 
 
 def _ids(p: DetectorParams) -> str:
     return f"{p.method}-weekday={p.weekday}"
+
+
+def with_factors(p: DetectorParams, factors: WeekdayFactors) -> DetectorParams:
+    return DetectorParams.model_validate({**p.model_dump(), "weekday_factors": factors})
 
 
 def one(row: list[int], first_seen: int = 0, params: DetectorParams = DEFAULT) -> Scores:
@@ -85,10 +94,27 @@ def test_defaults_are_the_documented_ones() -> None:
         "min_history": 4,
         "sigma_floor": "poisson",
         "weekday": True,
+        "weekday_factors": None,
         "medium": 3.5,
         "high": 5.0,
         "critical": 7.0,
     }
+
+
+def test_weekday_factors_are_seven_sane_values_named_when_bad() -> None:
+    p = DetectorParams(weekday_factors=PROFILE)
+    assert DetectorParams.model_validate_json(p.model_dump_json()) == p
+    assert json.loads(p.model_dump_json())["weekday_factors"] == list(PROFILE)
+    with pytest.raises(ValidationError, match=r"Saturday is 0\.1: expected a finite value"):
+        DetectorParams(weekday_factors=(1.0, 1.0, 1.0, 1.0, 1.0, 0.1, 1.0))
+    with pytest.raises(ValidationError, match="Monday is nan"):
+        DetectorParams.model_validate({"weekday_factors": [float("nan"), *[1.0] * 6]})
+    with pytest.raises(ValidationError, match="Sunday is inf"):
+        DetectorParams.model_validate({"weekday_factors": [*[1.0] * 6, float("inf")]})
+    with pytest.raises(ValidationError, match="weekday_factors"):
+        DetectorParams.model_validate({"weekday_factors": [1.0] * 6})
+    with pytest.raises(ValidationError, match="weekday_factors"):
+        DetectorParams.model_validate({"weekday_factors": [1.0] * 8})
 
 
 # --- seen days, history, baseline -----------------------------------------------------
@@ -171,7 +197,7 @@ def test_one_to_two_is_not_critical(params: DetectorParams) -> None:
 
 @pytest.mark.parametrize("params", ALL_PARAMS, ids=_ids)
 def test_small_jumps_and_big_jumps_inside_a_weekly_batch(params: DetectorParams) -> None:
-    """Same cases with real weekday factors at work (batch big enough to estimate them)."""
+    """Same cases among weekly series, with factors estimated from those series."""
     batch = weekly_batch()
     n_days = batch.shape[1]
     rows = np.zeros((4, n_days), dtype=np.int64)
@@ -183,6 +209,10 @@ def test_small_jumps_and_big_jumps_inside_a_weekly_batch(params: DetectorParams)
     rows[3, 28] = 50  # 0 -> 50 on a Monday
     counts = np.vstack([batch, rows])
     first = np.zeros(counts.shape[0], dtype=np.int64)
+    if params.weekday:
+        factors = weekday.series_factors(batch, first[: len(batch)], 0, params.baseline_days)
+        assert factors != (1.0,) * 7
+        params = with_factors(params, factors)
     s = score(counts, first, 0, params)
     tiers = s.tier[-4:]
     assert tiers[0, 26] == NO_SPIKE
@@ -207,7 +237,7 @@ def test_weekday_option_removes_the_monday_effect() -> None:
     batch = weekly_batch()
     first = np.zeros(batch.shape[0], dtype=np.int64)
     off = score(batch, first, 0, DetectorParams(weekday=False))
-    on = score(batch, first, 0, DetectorParams(weekday=True))
+    on = score(batch, first, 0, DetectorParams(weekday=True, weekday_factors=PROFILE))
     mondays = np.arange(7, batch.shape[1], 7)
     # Without adjustment, Mondays sit well above a baseline of the week before.
     assert np.nanmean(off.z[:, mondays]) > 0.5
@@ -234,27 +264,169 @@ def test_robust_falls_back_to_mean_absolute_deviation_when_mad_is_zero() -> None
 # --- weekday factors -------------------------------------------------------------------
 
 
-def test_weekday_factors_recover_the_profile() -> None:
+def _fields(s: Scores, rows: IntArray) -> dict[str, np.ndarray]:
+    return {f: getattr(s, f)[rows] for f in Scores.__dataclass_fields__}
+
+
+def _assert_same_rows(a: Scores, a_rows: IntArray, b: Scores, b_rows: IntArray) -> None:
+    for name, values in _fields(a, a_rows).items():
+        other = getattr(b, name)[b_rows]
+        assert np.array_equal(values, other, equal_nan=values.dtype.kind == "f"), name
+
+
+@pytest.mark.parametrize("method", ["zscore", "robust"])
+def test_an_events_scores_do_not_depend_on_its_batch(method: str) -> None:
+    """The same event scores bit for bit the same alone, in a bigger batch, in another
+    order and in another split: reprocessing by event ids or with another batch size
+    recomputes exactly the same rows."""
+    rng = np.random.default_rng(21)
+    batch = weekly_batch(n_events=120, start_weekday=3)
+    first = rng.integers(-3, 20, size=len(batch))
+    counts = np.where(np.arange(batch.shape[1])[None, :] >= first[:, None], batch, 0)
+    counts[5, 30] += 400  # a spike in A
+    p = DetectorParams(method=method, weekday_factors=PROFILE)
+    a = np.arange(12)  # events A; the rest are B
+    alone = score(counts[a], first[a], 3, p)
+    together = score(counts, first, 3, p)
+    _assert_same_rows(alone, np.arange(len(a)), together, a)
+    order = rng.permutation(len(batch))
+    shuffled = score(counts[order], first[order], 3, p)
+    position = np.argsort(order)  # where each original row landed
+    _assert_same_rows(alone, np.arange(len(a)), shuffled, position[a])
+    for split in np.array_split(order, 7):
+        part = score(counts[split], first[split], 3, p)
+        mine = np.isin(split, a)
+        _assert_same_rows(part, np.flatnonzero(mine), together, split[mine])
+    assert alone.tier[5, 30] == tier_code(Tier.CRITICAL)
+    assert not np.array_equal(alone.z, score(counts[a], first[a], 3, DetectorParams(
+        method=method, weekday=False)).z)  # fmt: skip
+
+
+def test_weekday_on_without_factors_is_no_adjustment() -> None:
+    batch = weekly_batch()
+    first = np.zeros(batch.shape[0], dtype=np.int64)
+    on = score(batch, first, 0, DetectorParams(weekday=True))
+    off = score(batch, first, 0, DetectorParams(weekday=False))
+    assert np.array_equal(on.z, off.z, equal_nan=True)
+    assert np.array_equal(on.tier, off.tier)
+
+
+def test_rounding_in_adjusted_counts_is_not_spread() -> None:
+    # 3 / 0.9 is inexact; the window is still constant, so with no floor there is no z.
+    p = DetectorParams(sigma_floor="none", weekday_factors=(0.9,) * 7)
+    s = one([3] * 10, params=p)
+    assert np.isnan(s.z[0]).all() and (s.tier[0] == NO_SCORE).all()
+    assert one([3] * 10, params=p.model_copy(update={"sigma_floor": "one"})).z[0, 9] == (
+        pytest.approx(0.0, abs=1e-12)
+    )
+
+
+def test_only_the_ratios_of_the_factors_matter() -> None:
+    batch = weekly_batch(n_events=50)
+    first = np.zeros(batch.shape[0], dtype=np.int64)
+    doubled = tuple(2 * f for f in PROFILE)
+    a = score(batch, first, 0, DetectorParams(weekday_factors=PROFILE))
+    b = score(batch, first, 0, DetectorParams.model_validate({"weekday_factors": doubled}))
+    np.testing.assert_allclose(a.z, b.z, rtol=1e-12, atol=1e-12)
+
+
+def test_estimated_factors_recover_the_profile() -> None:
     for start in (0, 3, 6):
         batch = weekly_batch(start_weekday=start).astype(np.float64)
         used = np.ones(batch.shape, dtype=bool)
-        factors = weekday.batch_factors(batch, used, start)
+        factors = weekday.estimate_factors(batch, used, start)
         expected = WEEKDAY_PROFILE / WEEKDAY_PROFILE.mean()
         assert np.allclose(factors, expected, atol=0.05)
 
 
-def test_weekday_factors_ignore_a_huge_spiking_story() -> None:
+def test_estimated_factors_ignore_a_huge_spiking_story() -> None:
     batch = weekly_batch().astype(np.float64)
     batch[0] = 5000.0 * weekday.day_factors(WEEKDAY_PROFILE, batch.shape[1], 0)
     batch[0, 19] *= 30  # a Saturday
-    factors = weekday.batch_factors(batch, np.ones(batch.shape, dtype=bool), 0)
+    factors = weekday.estimate_factors(batch, np.ones(batch.shape, dtype=bool), 0)
     assert np.allclose(factors, WEEKDAY_PROFILE / WEEKDAY_PROFILE.mean(), atol=0.06)
 
 
-def test_small_batch_gets_no_weekday_adjustment() -> None:
+def test_too_little_data_gives_factors_of_one() -> None:
     counts = np.array([[3, 5, 2, 9, 1, 0, 0, 4, 6, 3]], dtype=np.float64)
     used = np.ones(counts.shape, dtype=bool)
-    assert (weekday.batch_factors(counts, used, 0) == 1.0).all()
+    assert (weekday.estimate_factors(counts, used, 0) == 1.0).all()
+    assert (
+        weekday.series_factors(counts.astype(np.int64), np.zeros(1, np.int64), 0, 7) == (1.0,) * 7
+    )
+
+
+def test_series_factors_use_only_days_with_a_full_baseline() -> None:
+    batch = weekly_batch(start_weekday=2)
+    first = np.zeros(batch.shape[0], dtype=np.int64)
+    # A burst on every event's first week (before a full baseline) must not count.
+    burst = batch.copy()
+    burst[:, :7] *= 50
+    assert weekday.series_factors(burst, first, 2, 7) == weekday.series_factors(batch, first, 2, 7)
+    factors = np.array(weekday.series_factors(batch, first, 2, 7))
+    assert np.allclose(factors, WEEKDAY_PROFILE / WEEKDAY_PROFILE.mean(), atol=0.05)
+    DetectorParams(weekday_factors=tuple(factors))  # valid run parameters
+
+
+def _volume(n_days: int, start: int, level: float = 250_000.0) -> FloatArray:
+    return level * weekday.day_factors(WEEKDAY_PROFILE, n_days, start)
+
+
+@pytest.mark.parametrize("start", [0, 2, 6])
+@pytest.mark.parametrize("n_days", [14, 21, 30, 41])
+def test_factors_from_daily_volume_recover_the_profile(start: int, n_days: int) -> None:
+    factors = weekday.factors_from_daily_volume(_volume(n_days, start), start)
+    assert factors is not None
+    # Exact whatever the window's mix of weekdays (30 days hold 5 of some, 4 of others).
+    np.testing.assert_allclose(factors, WEEKDAY_PROFILE / WEEKDAY_PROFILE.mean(), atol=1e-6)
+    assert sum(factors) / 7 == pytest.approx(1.0, abs=1e-6)
+    assert DetectorParams(weekday_factors=factors).weekday_factors == factors
+
+
+def test_factors_from_daily_volume_need_two_full_weeks() -> None:
+    assert weekday.factors_from_daily_volume(_volume(13, 0), 0) is None
+    assert weekday.factors_from_daily_volume(np.zeros(28), 0) is None
+    assert weekday.factors_from_daily_volume(np.zeros(0), 0) is None
+    # A missing day (an outage) in two weeks leaves its weekday one day: no estimate.
+    volume = _volume(14, 0)
+    volume[3] = 0.0
+    assert weekday.factors_from_daily_volume(volume, 0) is None
+
+
+def test_factors_from_daily_volume_leave_out_outages_and_partial_days() -> None:
+    volume = _volume(28, 4)
+    volume[:5] = 0.0  # before the data begins
+    volume[-1] *= 0.1  # today's partition, still loading
+    volume[10] *= 0.2  # an outage for most of a day
+    factors = weekday.factors_from_daily_volume(volume, 4)
+    assert factors is not None
+    np.testing.assert_allclose(factors, WEEKDAY_PROFILE / WEEKDAY_PROFILE.mean(), atol=1e-6)
+
+
+def test_factors_from_daily_volume_are_clipped_and_exact_in_json() -> None:
+    volume = _volume(28, 0)
+    volume[0::7] *= 4  # Mondays at over three times the mean: clipped to 2
+    factors = weekday.factors_from_daily_volume(volume, 0)
+    assert factors is not None and factors[0] == weekday.FACTOR_RANGE[1]
+    assert min(factors) >= weekday.FACTOR_RANGE[0]
+    p = DetectorParams(weekday_factors=factors)
+    assert DetectorParams.model_validate_json(p.model_dump_json()).weekday_factors == factors
+
+
+@pytest.mark.parametrize(
+    ("volumes", "start", "message"),
+    [
+        (np.ones((2, 14)), 0, "shaped"),
+        (np.r_[np.ones(13), -1.0], 0, "-1.0"),
+        (np.r_[np.ones(13), np.nan], 0, "nan"),
+        (np.ones(14), 7, "start_weekday=7"),
+    ],
+)
+def test_factors_from_daily_volume_refuse_bad_input(
+    volumes: FloatArray, start: int, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        weekday.factors_from_daily_volume(volumes, start)
 
 
 # --- contract --------------------------------------------------------------------------

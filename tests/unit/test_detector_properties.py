@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from mentionfleet.spikes import weekday
 from mentionfleet.spikes.detector import score
-from mentionfleet.spikes.params import DetectorParams
+from mentionfleet.spikes.params import DetectorParams, WeekdayFactors
 from mentionfleet.spikes.scores import FloatArray, IntArray, Scores
 
 SETTINGS = settings(max_examples=150, deadline=None)
@@ -40,8 +40,21 @@ def batches(draw: st.DrawFn, max_count: int = 500) -> tuple[IntArray, IntArray, 
     return counts, first, draw(st.integers(0, 6))
 
 
+FACTORS = st.tuples(*[st.floats(0.5, 2.0)] * 7)
+"""Run weekday factors, as the fanout's estimator could give them."""
+
+
+FLAT_FACTORS = st.floats(0.5, 2.0).map(lambda f: (f,) * 7)
+"""Factors of a run without a weekday rhythm: only their ratios matter, so no adjustment
+(x / f is inexact, so this also checks that rounding never passes for spread)."""
+
+
 @st.composite
-def params(draw: st.DrawFn, weekday_: bool | None = None) -> DetectorParams:
+def params(
+    draw: st.DrawFn,
+    weekday_: bool | None = None,
+    factors: st.SearchStrategy[WeekdayFactors] = FACTORS,
+) -> DetectorParams:
     baseline = draw(st.integers(2, 10))
     medium = draw(st.floats(0.5, 4.0))
     high = medium + draw(st.floats(0.0, 2.0))
@@ -52,6 +65,7 @@ def params(draw: st.DrawFn, weekday_: bool | None = None) -> DetectorParams:
         min_history=draw(st.integers(2, baseline)),
         sigma_floor=draw(st.sampled_from(["poisson", "one", "none"])),
         weekday=draw(st.booleans()) if weekday_ is None else weekday_,
+        weekday_factors=draw(st.none() | factors),
         medium=medium,
         high=high,
         critical=critical,
@@ -64,17 +78,10 @@ def reference(
     """The documented formula, one event-day at a time."""
     n_events, n_days = counts.shape
     out = {k: np.full((n_events, n_days), math.nan) for k in ("mean", "std", "z", "vel", "h")}
-    seen_days = np.arange(n_days)[None, :] >= first[:, None]
     factors = np.ones(n_days)
-    if p.weekday:
-        # The factor estimate is its own unit (test_detector); here it is an input.
-        full = np.clip(np.arange(n_days)[None, :] - np.maximum(first, 0)[:, None], 0, None)
-        used = seen_days & (full >= p.baseline_days)
-        factors = weekday.day_factors(
-            weekday.batch_factors(counts.astype(float), used, start_weekday),
-            n_days,
-            start_weekday,
-        )
+    if p.weekday and p.weekday_factors is not None:
+        # The run's factors, Monday first; day j is weekday (start_weekday + j) % 7.
+        factors = np.array([p.weekday_factors[(start_weekday + j) % 7] for j in range(n_days)])
     for e in range(n_events):
         for d in range(n_days):
             seen = d >= first[e]
@@ -144,17 +151,36 @@ def test_matches_the_reference_loop(
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**32 - 1), params(weekday_=True))
-def test_matches_the_reference_with_real_weekday_factors(seed: int, p: DetectorParams) -> None:
-    """A batch big enough for the weekday factors to differ from 1."""
+def test_matches_the_reference_with_estimated_weekday_factors(seed: int, p: DetectorParams) -> None:
+    """Factors estimated from weekly series, as a run's would be, given to both."""
     rng = np.random.default_rng(seed)
     n_days = 3 * p.baseline_days + 3
     profile = weekday.day_factors(np.array([1.3, 1.15, 1.1, 1.05, 1.0, 0.7, 0.7]), n_days, 2)
     counts = rng.poisson(rng.uniform(1, 30, size=(60, 1)) * profile).astype(np.int64)
     first = rng.integers(-3, 5, size=60)
     counts[np.arange(n_days)[None, :] < first[:, None]] = 0
+    factors = weekday.series_factors(counts, first, 2, p.baseline_days)
+    assert factors[0] > factors[6]  # Mondays busier than Sundays: a real profile
+    p = DetectorParams.model_validate({**p.model_dump(), "weekday_factors": factors})
     s = score(counts, first, 2, p)
     ref = reference(counts, first, 2, p)
     assert_close(s.z, ref["z"])
+
+
+@SETTINGS
+@given(batches(), params(), st.data())
+def test_an_events_scores_do_not_depend_on_its_batch(
+    batch: tuple[IntArray, IntArray, int], p: DetectorParams, data: st.DataObject
+) -> None:
+    """Any subset of a batch, in any order, scores its events bit for bit as the batch."""
+    counts, first, start = batch
+    n = counts.shape[0]
+    rows = np.array(data.draw(st.permutations(range(n)))[: data.draw(st.integers(1, n))])
+    whole = score(counts, first, start, p)
+    part = score(counts[rows], first[rows], start, p)
+    for name in Scores.__dataclass_fields__:
+        a, b = getattr(part, name), getattr(whole, name)[rows]
+        assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), name
 
 
 @SETTINGS
@@ -213,7 +239,7 @@ def test_shifting_counts_leaves_z_unchanged_above_the_floor(
     st.integers(0, 10_000),
     st.integers(-3, 31),
     st.integers(0, 6),
-    params(),
+    params(factors=FLAT_FACTORS),
 )
 def test_a_constant_series_never_spikes(
     n_events: int, n_days: int, level: int, first_seen: int, start: int, p: DetectorParams
@@ -233,14 +259,14 @@ def test_a_constant_series_never_spikes(
     st.lists(st.integers(0, 2), min_size=4, max_size=20),
     st.integers(0, 2),
     st.sampled_from(["zscore", "robust"]),
-    st.booleans(),
+    st.none() | FACTORS,
     st.integers(0, 6),
 )
 def test_a_jump_to_two_articles_or_fewer_is_never_critical(
-    history: list[int], x: int, method: str, weekday_: bool, start: int
+    history: list[int], x: int, method: str, factors: WeekdayFactors | None, start: int
 ) -> None:
     """After a quiet history of at least min_history days, 0→1 or 1→2 is never CRITICAL."""
-    p = DetectorParams(method=method, weekday=weekday_)
+    p = DetectorParams(method=method, weekday_factors=factors)
     s = score(np.array([[*history, x]], dtype=np.int64), np.zeros(1, np.int64), start, p)
     assert s.tier[0, -1] in (0, 1, 2)
 
@@ -250,13 +276,13 @@ def test_a_jump_to_two_articles_or_fewer_is_never_critical(
     st.integers(4, 20),
     st.integers(50, 10_000),
     st.sampled_from(["zscore", "robust"]),
-    st.booleans(),
+    st.none() | FACTORS,
     st.integers(0, 6),
 )
 def test_zero_to_fifty_or_more_is_critical(
-    quiet_days: int, x: int, method: str, weekday_: bool, start: int
+    quiet_days: int, x: int, method: str, factors: WeekdayFactors | None, start: int
 ) -> None:
-    p = DetectorParams(method=method, weekday=weekday_)
+    p = DetectorParams(method=method, weekday_factors=factors)
     s = score(np.array([[0] * quiet_days + [x]], dtype=np.int64), np.zeros(1, np.int64), start, p)
     assert s.tier[0, -1] == 3
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from mentionfleet.cli.evaluate import evaluate
+from mentionfleet.gdelt.series import WEEKDAY_PROFILE
 from mentionfleet.spikes import evaluation as ev
 from mentionfleet.spikes.params import DetectorParams, Tier
 
@@ -79,6 +81,22 @@ def test_min_history_is_where_false_positives_level_off() -> None:
     assert fpr[2] > 2 * fpr[minimum]
     assert fpr[minimum] <= 0.005
     assert fpr[minimum] < 2 * fpr[7]
+
+
+def test_each_cell_is_scored_with_factors_of_the_whole_cell() -> None:
+    """A cell stands for a run: one set of factors, estimated from all of its series."""
+    cells = ev.build_cells(ev.Setup(seed=5, events=300, magnitudes=(5.0,)))
+    profile = WEEKDAY_PROFILE / WEEKDAY_PROFILE.mean()
+    for cell in cells:
+        factors = ev.cell_params(DetectorParams(), cell).weekday_factors
+        assert factors is not None
+        if cell.base_rate == "high":
+            expected = profile if cell.weekday_amplitude else np.ones(7)
+            np.testing.assert_allclose(factors, expected, atol=0.05)
+    cell = cells[-2]
+    given = DetectorParams(weekday_factors=(2.0, 1, 1, 1, 1, 1, 1))
+    assert ev.cell_params(given, cell) == given
+    assert ev.cell_params(DetectorParams(weekday=False), cell).weekday_factors is None
 
 
 def test_the_evaluation_is_deterministic() -> None:

@@ -16,6 +16,9 @@ from mentionfleet.spikes import robust, weekday, zscore
 from mentionfleet.spikes.params import DetectorParams
 from mentionfleet.spikes.scores import NO_SCORE, FloatArray, Int8Array, IntArray, Scores
 
+RELATIVE_ZERO = 1e-12
+"""A weekday-adjusted spread this small relative to the location is rounding, not spread."""
+
 
 def trailing_window(x: FloatArray, width: int) -> FloatArray:
     """(width, n_events, n_days) array whose slot k of day d holds x[:, d-1-k] (0 before day 0)."""
@@ -77,7 +80,8 @@ def score(
     counts[e, d] are distinct articles of event e on day d (zero-filled, consecutive days,
     day 0 a `start_weekday`, Monday=0); first_seen[e] is the day event e was first seen,
     negative if before the span, >= n_days if not in it. Counts before first_seen are
-    ignored. The baseline of day d is the `baseline_days` seen days before it.
+    ignored. The baseline of day d is the `baseline_days` seen days before it. Each
+    event's scores depend on its own row and `params` only, never on the other rows.
     """
     mentions, first = _checked(counts, first_seen, start_weekday)
     n_days = mentions.shape[1]
@@ -92,12 +96,11 @@ def score(
 
     # With the weekday option the baseline is fitted to weekday-adjusted counts and then
     # scaled back to day d's weekday, so z, its floor and the tiers stay in articles.
-    if params.weekday:
-        factor = weekday.day_factors(
-            weekday.batch_factors(x, history == params.baseline_days, start_weekday),
-            n_days,
-            start_weekday,
-        )[None, :]
+    # The factors are the run's (params), never estimated here: an event's scores must
+    # not depend on which other events share its batch.
+    factors = params.weekday_factors if params.weekday else None
+    if factors is not None:
+        factor = weekday.day_factors(np.asarray(factors), n_days, start_weekday)[None, :]
         window = trailing_window(x / factor, params.baseline_days)
     else:
         factor = np.ones((1, n_days))
@@ -105,8 +108,11 @@ def score(
 
     if params.method == "robust":
         location, spread = robust.median_scale(window, history)
-    elif params.weekday:
+    elif factors is not None:
         location, spread = zscore.mean_std(window, history)
+        # x / f is inexact: a window that is constant in exact arithmetic can keep a std
+        # of a few ulps, which with sigma_floor="none" would become a huge z.
+        spread = np.where(spread <= RELATIVE_ZERO * np.abs(location), 0.0, spread)
     else:
         location, spread = mean, std
     location = location * factor

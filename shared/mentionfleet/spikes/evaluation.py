@@ -13,7 +13,9 @@ Definitions used throughout:
   series of ongoing events (no spike at all, so nothing but noise and weekday shape);
   flash events are reported on their own line, since almost all their days are zeros;
 - precision of a tier: spike days among the days at exactly that tier, over every
-  series of the evaluation (spiked, quiet and flash alike).
+  series of the evaluation (spiked, quiet and flash alike);
+- weekday factors: unless the params give them, estimated once per cell from all of its
+  series (a cell stands for a run), then every series is scored with them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from mentionfleet.gdelt.series import BaseRate, Series, flash_rates, labelled, simulate
+from mentionfleet.spikes import weekday
 from mentionfleet.spikes.detector import score
 from mentionfleet.spikes.params import DetectorParams, Tier
 from mentionfleet.spikes.scores import tier_code
@@ -288,6 +291,19 @@ def build_cells(setup: Setup) -> list[Cell]:
     return cells
 
 
+def cell_params(params: DetectorParams, cell: Cell) -> DetectorParams:
+    """`params` with weekday factors estimated from the whole cell, unless given.
+
+    A cell stands for one run: its factors come from all of its series at once, as the
+    fanout's come from the whole window, so no series is scored with a batch's estimate.
+    """
+    if not params.weekday or params.weekday_factors is not None:
+        return params
+    s = cell.series
+    factors = weekday.series_factors(s.counts, s.first_seen, s.start_weekday, params.baseline_days)
+    return DetectorParams.model_validate({**params.model_dump(), "weekday_factors": factors})
+
+
 def evaluate_one(name: str, params: DetectorParams, cells: Sequence[Cell]) -> DetectorResult:
     """Score every cell with `params` and count what it found."""
     recall: list[RecallCell] = []
@@ -300,7 +316,7 @@ def evaluate_one(name: str, params: DetectorParams, cells: Sequence[Cell]) -> De
 
     for cell in cells:
         s = cell.series
-        scores = score(s.counts, s.first_seen, s.start_weekday, params)
+        scores = score(s.counts, s.first_seen, s.start_weekday, cell_params(params, cell))
         is_spike = s.spike > 0
         scored = ~np.isnan(scores.z)
         flagged = scores.tier >= tier_code(Tier.MEDIUM)

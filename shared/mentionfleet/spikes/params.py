@@ -7,10 +7,18 @@ with `mentionfleet evaluate`; docs/spike-detection.md has the figures.
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+WeekdayFactors = tuple[float, float, float, float, float, float, float]
+"""Relative volume per weekday, Monday first."""
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+FACTOR_LIMITS = (0.2, 5.0)
+"""Least and greatest factor a run may carry: beyond them the profile is not a weekday
+rhythm but broken data (a missing day, a partial load)."""
 
 
 class Tier(StrEnum):
@@ -27,7 +35,9 @@ class DetectorParams(BaseModel):
     z = (x - location) / max(spread, floor) over the trailing `baseline_days` seen days:
     location/spread are mean/std ("zscore") or median/scaled MAD ("robust"); the
     floor is max(√location, 1) ("poisson"), 1 ("one") or nothing ("none", then z is
-    NULL where the spread is 0). `weekday` fits the baseline to weekday-adjusted counts.
+    NULL where the spread is 0). `weekday` fits the baseline to counts divided by
+    `weekday_factors`; those are part of the run's parameters (estimated once per run,
+    never from a batch), so an event's scores do not depend on which batch it is in.
     A day gets a z and a tier only with at least `min_history` seen days in its window.
     """
 
@@ -40,11 +50,32 @@ class DetectorParams(BaseModel):
     )
     sigma_floor: Literal["poisson", "one", "none"] = "poisson"
     weekday: bool = Field(
-        default=True, description="adjust for weekday volume, estimated per batch"
+        default=True,
+        description="adjust for weekday volume using weekday_factors, "
+        "which the fanout estimates once per run",
+    )
+    weekday_factors: WeekdayFactors | None = Field(
+        default=None,
+        description="relative GDELT volume per weekday, Monday first, mean 1 "
+        "(only ratios matter); None means no adjustment",
     )
     medium: float = Field(default=3.5, gt=0, description="least z of a MEDIUM spike")
     high: float = Field(default=5.0, gt=0, description="least z of a HIGH spike")
     critical: float = Field(default=7.0, gt=0, description="least z of a CRITICAL spike")
+
+    @field_validator("weekday_factors")
+    @classmethod
+    def _sane_factors(cls, value: WeekdayFactors | None) -> WeekdayFactors | None:
+        if value is None:
+            return None
+        lo, hi = FACTOR_LIMITS
+        for day, factor in zip(WEEKDAYS, value, strict=True):
+            if not (math.isfinite(factor) and lo <= factor <= hi):
+                raise ValueError(
+                    f"weekday_factors: {day} is {factor}: expected a finite value "
+                    f"from {lo} to {hi} (relative volume, mean 1)"
+                )
+        return value
 
     @model_validator(mode="after")
     def _ordered(self) -> DetectorParams:

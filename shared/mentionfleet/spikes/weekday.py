@@ -1,26 +1,43 @@
 """Weekday adjustment: GDELT volume is heavier on weekdays (Monday most) than weekends.
 
-Factors are estimated from the batch itself, since every event in it shares the
-calendar: the factor of a weekday is the mean count on that weekday relative to the
-event's own mean, averaged over events weighted by their articles. Three guards keep
-spikes and odd events from setting the profile for a whole batch:
+The factors are a parameter of the run (`DetectorParams.weekday_factors`), never
+estimated inside `detector.score`: an event's scores must depend on its own series and
+the run's parameters only, not on which other events share its batch, so that a
+republish, an overlapping batch or another batch size recomputes exactly the same rows.
+Two estimators, for callers that own a whole data set:
+
+`factors_from_daily_volume` (the fanout, once per run): the mean total volume of each
+weekday relative to the mean over the seven weekdays, from daily totals of the window.
+Days with no volume or under PARTIAL_DAY of the median day are taken for outages or
+partial loads and left out; with fewer than two kept days of any weekday (under two
+full weeks) there is no estimate (None: no adjustment).
+
+`estimate_factors` (the evaluation, from labelled series): the factor of a weekday is
+the mean count on that weekday relative to the event's own mean, averaged over events
+weighted by their articles. Three guards keep spikes and odd events from setting the
+profile:
 - only event-days with a full baseline behind them are used, which leaves out each
   event's first days (their counts say when events break, not how busy a weekday is);
 - each count is capped at 2 * median + 5 of its event's used days, so a spike adds
   little more than an ordinary busy day;
 - an event weighs at most as much as an event at the 90th percentile of mean volume,
   so one huge story cannot outvote the rest.
-A batch too small to estimate the factors reliably gets no adjustment (all factors 1).
+Too few articles or event-days give all factors 1.
+
+Both clip each factor to FACTOR_RANGE; as run parameters (`as_params`) factors are rounded
+to FACTOR_DECIMALS, so JSON in a message or the ledger carries them exactly.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
-from mentionfleet.spikes.scores import BoolArray, FloatArray
+from mentionfleet.spikes.params import WeekdayFactors
+from mentionfleet.spikes.scores import BoolArray, FloatArray, IntArray
 
 MIN_ARTICLES = 500
-"""Articles a batch needs on the used event-days before its factors are trusted."""
+"""Articles `estimate_factors` needs on the used event-days before its factors are trusted."""
 MIN_EVENT_DAYS = 20
 """Used event-days each weekday needs before the factors are trusted."""
 CAP_MEDIAN_MULTIPLE = 2.0
@@ -30,6 +47,11 @@ WEIGHT_QUANTILE = 0.9
 """Events above this quantile of mean daily articles weigh as much as one at it."""
 FACTOR_RANGE = (0.5, 2.0)
 """Clip on each factor, so one odd weekday cannot scale a baseline wildly."""
+FACTOR_DECIMALS = 6
+PARTIAL_DAY = 0.25
+"""A day with less total volume than this fraction of the median day is left out."""
+MIN_DAYS_PER_WEEKDAY = 2
+"""Days of each weekday the daily volume needs before the factors are trusted."""
 
 
 def _row_median(values: FloatArray, used: BoolArray) -> FloatArray:
@@ -45,7 +67,7 @@ def _row_median(values: FloatArray, used: BoolArray) -> FloatArray:
     return np.where(n > 0, median, 0.0)
 
 
-def batch_factors(counts: FloatArray, used: BoolArray, start_weekday: int) -> FloatArray:
+def estimate_factors(counts: FloatArray, used: BoolArray, start_weekday: int) -> FloatArray:
     """Relative volume per weekday (Monday first, mean 1) from the `used` event-days."""
     weekday = (start_weekday + np.arange(counts.shape[1])) % 7
     onehot = (weekday[:, None] == np.arange(7)[None, :]).astype(np.float64)  # (n_days, 7)
@@ -68,6 +90,57 @@ def batch_factors(counts: FloatArray, used: BoolArray, start_weekday: int) -> Fl
     lo, hi = FACTOR_RANGE
     clipped: FloatArray = np.clip(factors / factors.mean(), lo, hi)
     return clipped
+
+
+def series_factors(
+    counts: IntArray, first_seen: IntArray, start_weekday: int, baseline_days: int
+) -> WeekdayFactors:
+    """`estimate_factors` over a whole data set of series, as run parameters.
+
+    counts and first_seen as for `detector.score`; the used event-days are those with a
+    full `baseline_days` of seen days behind them.
+    """
+    days = np.arange(counts.shape[1])
+    seen = days[None, :] >= first_seen[:, None]
+    since = days[None, :] - np.maximum(first_seen, 0)[:, None]
+    x = np.where(seen, counts, 0).astype(np.float64)
+    return as_params(estimate_factors(x, seen & (since >= baseline_days), start_weekday))
+
+
+def factors_from_daily_volume(volumes: npt.ArrayLike, start_weekday: int) -> WeekdayFactors | None:
+    """Weekday factors from total volume per day (day 0 a `start_weekday`, Monday=0).
+
+    Mean volume of each weekday over its kept days, divided by the mean of those seven
+    means (so the factors average 1 whatever the window's mix of weekdays). None when a
+    weekday has fewer than MIN_DAYS_PER_WEEKDAY kept days (see the module docstring).
+    """
+    v = np.asarray(volumes, dtype=np.float64)
+    if v.ndim != 1:
+        raise ValueError(f"volumes is shaped {v.shape}: expected (n_days,)")
+    bad = v[~(np.isfinite(v) & (v >= 0))]
+    if bad.size:
+        raise ValueError(f"volumes holds {bad[0]}: expected finite counts >= 0")
+    if not 0 <= start_weekday <= 6:
+        raise ValueError(f"start_weekday={start_weekday}: expected 0 (Monday) to 6 (Sunday)")
+    weekday = (start_weekday + np.arange(v.size)) % 7
+    positive = v > 0
+    if not positive.any():
+        return None
+    kept = positive & (v >= PARTIAL_DAY * np.median(v[positive]))
+    days = np.bincount(weekday[kept], minlength=7)
+    if days.min() < MIN_DAYS_PER_WEEKDAY:
+        return None
+    means = np.bincount(weekday[kept], weights=v[kept], minlength=7) / days
+    lo, hi = FACTOR_RANGE
+    return as_params(np.clip(means / means.mean(), lo, hi))
+
+
+def as_params(factors: FloatArray) -> WeekdayFactors:
+    """Seven factors as `DetectorParams.weekday_factors` (rounded, so JSON keeps them exact)."""
+    if factors.shape != (7,):
+        raise ValueError(f"factors shaped {factors.shape}: expected (7,)")
+    r = [round(float(f), FACTOR_DECIMALS) for f in factors]
+    return (r[0], r[1], r[2], r[3], r[4], r[5], r[6])
 
 
 def day_factors(factors: FloatArray, n_days: int, start_weekday: int) -> FloatArray:

@@ -1,4 +1,4 @@
-"""The fleet's two BigQuery queries, as text plus typed parameters.
+"""The fleet's BigQuery queries, as text plus typed parameters.
 
 Table names come from configuration, never from a message, and are quoted as
 identifiers; every value is a query parameter.
@@ -110,6 +110,60 @@ FULL OUTER JOIN batch_events AS e ON d.event_id = e.event_id
         [
             bigquery.ScalarQueryParameter("start", "DATE", window.start),
             bigquery.ScalarQueryParameter("end", "DATE", window.as_of),
+            bigquery.ScalarQueryParameter("lo", "INT64", ids[0]),
+            bigquery.ScalarQueryParameter("hi", "INT64", ids[-1]),
+            bigquery.ArrayQueryParameter("ids", "INT64", list(ids)),
+        ],
+    )
+
+
+def daily_volume(mentions_table: str, window: Window) -> Query:
+    """Mention rows per day over the window: the total GDELT volume, for weekday factors.
+
+    Reads only the partition column, so it costs next to nothing; days without rows are
+    absent here and zero-filled by the caller.
+    """
+    # Table names come from configuration (quoted by _table); values are parameters.
+    sql = f"""
+SELECT MentionDay AS day, COUNT(*) AS mentions
+FROM {_table(mentions_table)}
+WHERE MentionDay BETWEEN @start AND @end
+GROUP BY day
+"""  # noqa: S608
+    return Query(
+        sql,
+        [
+            bigquery.ScalarQueryParameter("start", "DATE", window.start),
+            bigquery.ScalarQueryParameter("end", "DATE", window.as_of),
+        ],
+    )
+
+
+EVENT_DETAIL_COLUMNS = (
+    "SOURCEURL", "Actor1Name", "Actor1CountryCode", "Actor2Name", "Actor2CountryCode",
+    "ActionGeo_FullName", "ActionGeo_CountryCode", "EventCode",
+)  # fmt: skip
+"""What an analyst reads next to a spike: the first article, who, where, what (CAMEO)."""
+
+
+def event_details(events_table: str, ids: tuple[int, ...], start: date, end: date) -> Query:
+    """The detail columns of these events (sorted ids), added between start and end.
+
+    One row per stored copy of an event (a reloaded file can hold it twice).
+    """
+    # Table and column names are constants or configuration; values are parameters.
+    sql = f"""
+SELECT GLOBALEVENTID AS event_id, DateAddedDay AS added, {", ".join(EVENT_DETAIL_COLUMNS)}
+FROM {_table(events_table)}
+WHERE DateAddedDay BETWEEN @start AND @end
+  AND GLOBALEVENTID BETWEEN @lo AND @hi
+  AND GLOBALEVENTID IN UNNEST(@ids)
+"""  # noqa: S608
+    return Query(
+        sql,
+        [
+            bigquery.ScalarQueryParameter("start", "DATE", start),
+            bigquery.ScalarQueryParameter("end", "DATE", end),
             bigquery.ScalarQueryParameter("lo", "INT64", ids[0]),
             bigquery.ScalarQueryParameter("hi", "INT64", ids[-1]),
             bigquery.ArrayQueryParameter("ids", "INT64", list(ids)),

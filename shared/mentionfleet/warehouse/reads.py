@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from google.cloud import bigquery
 
-from mentionfleet.warehouse.queries import CountryCodes, Query, Window, daily_counts, event_ids
+from mentionfleet.warehouse.queries import (
+    CountryCodes,
+    Query,
+    Window,
+    daily_counts,
+    daily_volume,
+    event_details,
+    event_ids,
+)
 
 
 def _run(
@@ -92,3 +101,55 @@ def fetch_daily_counts(
         for r in _run(client, query, max_bytes_billed)
     ]
     return to_daily_counts(window, ids, rows)
+
+
+def to_daily_volume(window: Window, rows: list[tuple[date, int]]) -> npt.NDArray[np.int64]:
+    """Pure: fold (day, mentions) rows into a zero-filled array, index 0 = window.start."""
+    volume = np.zeros(window.days, dtype=np.int64)
+    for day, mentions in rows:
+        d = (day - window.start).days
+        if 0 <= d < window.days:
+            volume[d] += mentions
+    return volume
+
+
+def fetch_daily_volume(
+    client: bigquery.Client, mentions_table: str, window: Window, *, max_bytes_billed: int
+) -> npt.NDArray[np.int64]:
+    """Total mention rows per day of the window (zero where there are none)."""
+    rows = _run(client, daily_volume(mentions_table, window), max_bytes_billed)
+    return to_daily_volume(window, [(r["day"], int(r["mentions"])) for r in rows])
+
+
+def fetch_event_details(
+    client: bigquery.Client,
+    events_table: str,
+    ids: tuple[int, ...],
+    start: date,
+    end: date,
+    *,
+    max_bytes_billed: int,
+    timeout_s: float,
+) -> dict[int, dict[str, Any]]:
+    """Detail columns per event id (the earliest-added copy); ids not found are absent.
+
+    Bounded by `timeout_s` in all, retries included: callers show spikes without
+    details rather than wait on an unreachable warehouse.
+    """
+    if not ids:
+        return {}
+    query = event_details(events_table, tuple(sorted(set(ids))), start, end)
+    config = bigquery.QueryJobConfig(
+        query_parameters=query.params,
+        maximum_bytes_billed=max_bytes_billed,
+        use_legacy_sql=False,
+    )
+    retry = bigquery.DEFAULT_RETRY.with_deadline(timeout_s)
+    job = client.query(
+        query.sql, job_config=config, retry=retry, job_retry=None, timeout=timeout_s
+    )
+    details: dict[int, dict[str, Any]] = {}
+    rows = sorted(job.result(timeout=timeout_s, retry=retry), key=lambda r: r["added"])
+    for row in rows:
+        details.setdefault(int(row["event_id"]), dict(row.items()))
+    return details
