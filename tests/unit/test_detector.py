@@ -373,7 +373,7 @@ def _volume(n_days: int, start: int, level: float = 250_000.0) -> FloatArray:
 
 
 @pytest.mark.parametrize("start", [0, 2, 6])
-@pytest.mark.parametrize("n_days", [14, 21, 30, 41])
+@pytest.mark.parametrize("n_days", [21, 30, 41])
 def test_factors_from_daily_volume_recover_the_profile(start: int, n_days: int) -> None:
     factors = weekday.factors_from_daily_volume(_volume(n_days, start), start)
     assert factors is not None
@@ -383,18 +383,30 @@ def test_factors_from_daily_volume_recover_the_profile(start: int, n_days: int) 
     assert DetectorParams(weekday_factors=factors).weekday_factors == factors
 
 
-def test_factors_from_daily_volume_need_two_full_weeks() -> None:
-    assert weekday.factors_from_daily_volume(_volume(13, 0), 0) is None
+def test_factors_from_daily_volume_ignore_a_trend_in_volume() -> None:
+    # The window's volume triples over 5 weeks (say, a story building up): a plain mean
+    # per weekday would favour the weekdays late in the window.
+    n_days = 35
+    trend = np.linspace(1.0, 3.0, n_days)
+    factors = weekday.factors_from_daily_volume(_volume(n_days, 2) * trend, 2)
+    assert factors is not None
+    np.testing.assert_allclose(factors, WEEKDAY_PROFILE / WEEKDAY_PROFILE.mean(), atol=0.02)
+
+
+def test_factors_from_daily_volume_need_two_ratios_per_weekday() -> None:
+    # A day's ratio needs its whole centred week: 20 days give each weekday two.
+    assert weekday.factors_from_daily_volume(_volume(19, 0), 0) is None
+    assert weekday.factors_from_daily_volume(_volume(20, 0), 0) is not None
     assert weekday.factors_from_daily_volume(np.zeros(28), 0) is None
     assert weekday.factors_from_daily_volume(np.zeros(0), 0) is None
-    # A missing day (an outage) in two weeks leaves its weekday one day: no estimate.
-    volume = _volume(14, 0)
-    volume[3] = 0.0
+    # A missing day (an outage) takes out the seven centred weeks around it.
+    volume = _volume(21, 0)
+    volume[10] = 0.0
     assert weekday.factors_from_daily_volume(volume, 0) is None
 
 
 def test_factors_from_daily_volume_leave_out_outages_and_partial_days() -> None:
-    volume = _volume(28, 4)
+    volume = _volume(42, 4)
     volume[:5] = 0.0  # before the data begins
     volume[-1] *= 0.1  # today's partition, still loading
     volume[10] *= 0.2  # an outage for most of a day

@@ -89,7 +89,7 @@ def read_summary(
             bounds,
         ).fetchall()
     ]
-    found_total, by_magnitude = _injected_found(conn, truth, start, as_of)
+    found_total, by_magnitude = _injected_found(conn, run_id, truth, start, as_of)
     return RunSummary(
         run_id=run_id,
         as_of=as_of,
@@ -109,10 +109,18 @@ def read_summary(
 
 
 def _injected_found(
-    conn: psycopg.Connection, truth: tuple[Spike, ...], start: date, as_of: date
+    conn: psycopg.Connection, run_id: str, truth: tuple[Spike, ...], start: date, as_of: date
 ) -> tuple[int, dict[str, list[int]]]:
-    """Injected spikes in the window that the run flagged at any tier: found, total."""
-    in_window = [s for s in truth if start <= s.day <= as_of]
+    """Injected spikes on the run's events in its window, flagged at any tier: found, total.
+
+    A run covers the events first seen in its window; spikes of older events are not its.
+    """
+    in_run = {
+        event_id
+        for (ids,) in conn.execute("SELECT event_ids FROM batches WHERE run_id = %s", (run_id,))
+        for event_id in ids
+    }
+    in_window = [s for s in truth if start <= s.day <= as_of and s.event_id in in_run]
     if not in_window:
         return 0, {}
     flagged = {

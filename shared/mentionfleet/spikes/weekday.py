@@ -110,9 +110,11 @@ def series_factors(
 def factors_from_daily_volume(volumes: npt.ArrayLike, start_weekday: int) -> WeekdayFactors | None:
     """Weekday factors from total volume per day (day 0 a `start_weekday`, Monday=0).
 
-    Mean volume of each weekday over its kept days, divided by the mean of those seven
-    means (so the factors average 1 whatever the window's mix of weekdays). None when a
-    weekday has fewer than MIN_DAYS_PER_WEEKDAY kept days (see the module docstring).
+    Each day is divided by the mean of the 7 days centred on it, which removes any trend
+    in the window's volume (a growing window would otherwise inflate whichever weekday
+    it ends on); the factor of a weekday is the mean of its days' ratios, normalised so
+    the seven average 1. Only days whose whole centred week was kept count. None when a
+    weekday has fewer than MIN_DAYS_PER_WEEKDAY such days (see the module docstring).
     """
     v = np.asarray(volumes, dtype=np.float64)
     if v.ndim != 1:
@@ -122,15 +124,19 @@ def factors_from_daily_volume(volumes: npt.ArrayLike, start_weekday: int) -> Wee
         raise ValueError(f"volumes holds {bad[0]}: expected finite counts >= 0")
     if not 0 <= start_weekday <= 6:
         raise ValueError(f"start_weekday={start_weekday}: expected 0 (Monday) to 6 (Sunday)")
-    weekday = (start_weekday + np.arange(v.size)) % 7
     positive = v > 0
-    if not positive.any():
+    if v.size < 7 or not positive.any():
         return None
     kept = positive & (v >= PARTIAL_DAY * np.median(v[positive]))
-    days = np.bincount(weekday[kept], minlength=7)
+    week = np.ones(7)
+    centred_mean = np.convolve(v, week / 7, mode="valid")  # day i + 3 at index i
+    whole_week = np.convolve(kept.astype(np.float64), week, mode="valid") == 7
+    ratio = v[3 : v.size - 3][whole_week] / centred_mean[whole_week]
+    weekday = ((start_weekday + np.arange(3, v.size - 3)) % 7)[whole_week]
+    days = np.bincount(weekday, minlength=7)
     if days.min() < MIN_DAYS_PER_WEEKDAY:
         return None
-    means = np.bincount(weekday[kept], weights=v[kept], minlength=7) / days
+    means = np.bincount(weekday, weights=ratio, minlength=7) / days
     lo, hi = FACTOR_RANGE
     return as_params(np.clip(means / means.mean(), lo, hi))
 
