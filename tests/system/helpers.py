@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import psycopg
 from google.api_core import exceptions
 from google.cloud import pubsub_v1
 
+from mentionfleet.gdelt.synth import Generated
 from mentionfleet.message import BatchMessage, decode
 
 AS_OF = date(2026, 11, 30)
@@ -55,6 +56,18 @@ def drain(subscription: str, *, expect: int = 0, timeout_s: float = 5.0) -> list
         if now >= deadline:
             return got
         time.sleep(0.2)
+
+
+def window_event_ids(generated: Generated) -> set[int]:
+    """Venezuela events first seen in the test window: the ones a run on AS_OF covers."""
+    start = AS_OF - timedelta(days=LOOKBACK - 1)
+    first = (start.year * 10000 + start.month * 100 + start.day) * 10**6
+    last = (AS_OF.year * 10000 + AS_OF.month * 100 + AS_OF.day + 1) * 10**6
+    ids = generated.events["GLOBALEVENTID"].to_pylist()
+    added = generated.events["DATEADDED"].to_pylist()
+    return {
+        int(i) for i, a in zip(ids, added, strict=True) if first <= a < last
+    } & generated.ve_event_ids
 
 
 def published_batches(subscription: str) -> list[BatchMessage]:

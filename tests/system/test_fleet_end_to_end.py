@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import psycopg
@@ -25,6 +25,7 @@ from tests.system.helpers import (
     drain,
     published_batches,
     snapshot_scores,
+    window_event_ids,
 )
 
 pytestmark = pytest.mark.system
@@ -56,16 +57,7 @@ def finished_run(fleet: LocalFleet, generated: Generated, observer: str) -> dict
 def test_every_venezuela_event_is_batched_and_every_batch_scored(
     fleet: LocalFleet, generated: Generated, finished_run: dict[str, Any], observer: str
 ) -> None:
-    start = AS_OF - timedelta(days=LOOKBACK - 1)
-    expected_ids = {
-        int(i)
-        for i, day in zip(
-            generated.events["GLOBALEVENTID"].to_pylist(),
-            generated.events["DATEADDED"].to_pylist(),
-            strict=True,
-        )
-        if start <= date(day // 10**10, day // 10**8 % 100, day // 10**6 % 100) <= AS_OF
-    } & generated.ve_event_ids
+    expected_ids = window_event_ids(generated)
     messages = published_batches(observer)
     assert sorted(m.batch_index for m in messages) == list(range(finished_run["batches"]))
     assert {i for m in messages for i in m.event_ids} == expected_ids

@@ -23,7 +23,7 @@ from mentionfleet.localrun.fleet import LocalFleet
 from mentionfleet.localstack.process import repo_root
 from mentionfleet.message import BatchMessage
 from mentionfleet.store import ledger
-from tests.system.helpers import AS_OF, LOOKBACK, drain, snapshot_scores
+from tests.system.helpers import AS_OF, LOOKBACK, drain, snapshot_scores, window_event_ids
 
 Encoder = Callable[[CloudEvent], tuple[dict[str, str], bytes]]
 
@@ -65,7 +65,7 @@ def _post(client: FlaskClient, encode: Encoder, event: CloudEvent) -> Any:
 @pytest.fixture(scope="module")
 def batch(fleet: LocalFleet, generated: Generated) -> BatchMessage:
     """A batch of its own run, recorded in the ledger like the fanout would."""
-    ids = tuple(sorted(generated.ve_event_ids))[:25]
+    ids = tuple(sorted(window_event_ids(generated)))[:25]
     run_id = f"run-ce-{uuid.uuid4().hex[:8]}"
     with psycopg.connect(fleet.database_url) as conn:
         ledger.create_run(

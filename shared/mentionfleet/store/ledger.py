@@ -122,3 +122,63 @@ def record_failure(
         " WHERE run_id = %s AND batch_index = %s",
         (error[:MAX_ERROR_CHARS], dead, run_id, batch_index),
     )
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    run_id: str
+    batch_index: int
+    event_ids: list[int]
+    state: str
+    attempts: int
+    last_error: str | None
+    rows_written: int
+    scored_at: datetime | None
+
+
+def get_batches(
+    conn: psycopg.Connection, run_id: str, indexes: Sequence[int] | None = None
+) -> list[BatchRecord]:
+    """A run's batches in index order; only `indexes` when given."""
+    query = (
+        "SELECT run_id, batch_index, event_ids, state, attempts, last_error, rows_written,"
+        " scored_at FROM batches WHERE run_id = %s"
+    )
+    params: tuple[Any, ...] = (run_id,)
+    if indexes is not None:
+        query += " AND batch_index = ANY(%s)"
+        params += (list(indexes),)
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(query + " ORDER BY batch_index", params).fetchall()
+    return [BatchRecord(**{**r, "event_ids": list(r["event_ids"])}) for r in rows]
+
+
+def reopen_batches(conn: psycopg.Connection, run_id: str, indexes: Sequence[int]) -> int:
+    """Mark batches about to be published again as pending; scored ones stay scored.
+
+    A republished batch that fails again returns to failed; one that is scored completes
+    the run through record_scored as usual.
+    """
+    cur = conn.execute(
+        "UPDATE batches SET state = 'pending'"
+        " WHERE run_id = %s AND batch_index = ANY(%s) AND state <> 'scored'",
+        (run_id, list(indexes)),
+    )
+    return max(cur.rowcount, 0)
+
+
+def mark_dead_lettered(
+    conn: psycopg.Connection, run_id: str, batch_index: int, reason: str
+) -> bool:
+    """Record that Pub/Sub dead-lettered a batch; True if the ledger changed.
+
+    Pub/Sub forwards a batch after its last failed delivery without telling the scorer,
+    so the ledger learns of it when the dead letters are read. The scorer's own error
+    (last_error) is kept when there is one: it says why better than the delivery count.
+    """
+    cur = conn.execute(
+        "UPDATE batches SET state = 'dead_lettered', last_error = COALESCE(last_error, %s)"
+        " WHERE run_id = %s AND batch_index = %s AND state IN ('pending', 'failed')",
+        (reason[:MAX_ERROR_CHARS], run_id, batch_index),
+    )
+    return cur.rowcount > 0
