@@ -67,9 +67,9 @@ resource "google_monitoring_alert_policy" "dead_letters" {
       A batch message reached the dead-letter topic: it was malformed (the scorer
       forwards those at once) or the scorer failed it on every delivery attempt.
 
-      1. Look at the messages: `gcloud pubsub subscriptions pull ${var.dead_letter_subscription} --project ${var.project_id} --limit 10` (without `--auto-ack` they stay).
+      1. List them without consuming them: `mentionfleet dead-letters list` (run, batch, reason, attempts).
       2. Find the cause in the scorer's logs (filter on the message's `run_id`).
-      3. After a fix, re-run the day with the kickoff (`rerun: true`); then acknowledge the dead letters.
+      3. After a fix: `mentionfleet dead-letters replay --run RUN_ID` (or `--all`); `mentionfleet status RUN_ID` shows the run complete.
     EOT
   }
 }
