@@ -13,6 +13,8 @@ import sys
 from typing import Any
 
 import click
+import psycopg
+from google.api_core.exceptions import GoogleAPIError
 
 from mentionfleet import logs
 
@@ -22,10 +24,19 @@ COMMANDS: dict[str, str] = {
     "migrate": "mentionfleet.cli.migrate:migrate",
     "generate": "mentionfleet.cli.generate:generate",
     "evaluate": "mentionfleet.cli.evaluate:evaluate",
+    "kickoff": "mentionfleet.cli.kickoff:kickoff",
+    "status": "mentionfleet.cli.status:status",
+    "republish": "mentionfleet.cli.republish:republish",
+    "backfill": "mentionfleet.cli.backfill:backfill",
+    "dead-letters": "mentionfleet.cli.dead_letters:dead_letters",
+    "spikes": "mentionfleet.cli.spikes:spikes",
+    "plot": "mentionfleet.cli.plot:plot",
+    "report": "mentionfleet.cli.report:report",
+    "load-gdelt": "mentionfleet.cli.load_gdelt:load_gdelt",
 }
 
-# Errors a person can act on: shown as one line, without a traceback.
-_EXPECTED = (ValueError, OSError, RuntimeError, LookupError)
+# Errors a person can act on (bad input, a service down or refusing): one line, no traceback.
+_EXPECTED = (ValueError, OSError, RuntimeError, LookupError, psycopg.Error, GoogleAPIError)
 
 
 class LazyGroup(click.Group):

@@ -13,6 +13,7 @@ import os
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -98,6 +99,16 @@ class LocalFleet:
             push_endpoint=endpoint, dead_letter_topic=self.dead_letter_topic,
             policy=self.policy,
         )  # fmt: skip
+        # The emulator's retry-policy backoff stops pushing a message after its third
+        # failed delivery: it is neither redelivered nor dead-lettered (measured with
+        # emulator 0.8.20). Without a retry policy it redelivers about once a second and
+        # dead-letters after max_delivery_attempts, as Pub/Sub does; GCP keeps the policy.
+        self._subscriber.update_subscription(
+            request={
+                "subscription": {"name": self._push_path},
+                "update_mask": {"paths": ["retry_policy"]},
+            }
+        )
 
     def stop(self) -> None:
         # Push subscriptions first: the emulator would keep pushing to a dead server.
@@ -131,13 +142,28 @@ class LocalFleet:
                 parsed = {"error": raw.decode("utf-8", "replace")}
             return KickoffResponse(exc.code, parsed)
 
-    def wait_for_run(self, run_id: str, *, timeout_s: float = 300.0) -> ledger.RunRecord:
-        """Poll the ledger until the run is complete; raise TimeoutError otherwise."""
+    def wait_for_run(
+        self,
+        run_id: str,
+        *,
+        timeout_s: float = 300.0,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> ledger.RunRecord:
+        """Poll the ledger until the run is complete; raise TimeoutError otherwise.
+
+        `on_progress(scored, total)` is called with the run's batch counts on every poll.
+        """
         deadline = time.monotonic() + timeout_s
         run = None
         with psycopg.connect(self.database_url, autocommit=True) as conn:
             while time.monotonic() < deadline:
                 run = ledger.get_run(conn, run_id)
+                if run is not None and on_progress is not None:
+                    scored = conn.execute(
+                        "SELECT count(*) FROM batches WHERE run_id = %s AND state = 'scored'",
+                        (run_id,),
+                    ).fetchone()
+                    on_progress(int(scored[0]) if scored else 0, run.batch_count)
                 if run is not None and run.state == "complete":
                     return run
                 time.sleep(0.25)

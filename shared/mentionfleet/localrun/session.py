@@ -6,15 +6,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 
 from mentionfleet.config import Settings
-from mentionfleet.gdelt.synth import Generated, generate
+from mentionfleet.gdelt.synth import Generated, Spike, generate
+from mentionfleet.kickoff import WEEKDAY_VOLUME_DAYS
 from mentionfleet.localrun.fleet import LocalFleet
 from mentionfleet.localrun.summary import RunSummary, read_summary
 from mentionfleet.localstack import LocalStack
 from mentionfleet.warehouse.client import make_client
+from mentionfleet.warehouse.rawload import Hooks, load_paths
 from mentionfleet.warehouse.tables import ensure_tables, load
 
 Progress = Callable[[str], None]
@@ -30,6 +33,12 @@ class RunOptions:
     scorer_workers: int = 2
     scorer_threads: int = 4
     timeout_s: float = 600.0
+    plots_dir: Path | None = None
+    """Write the top spikes' plots here (top-spike-<rank>.png) before the stack stops."""
+    plots_top: int = 3
+    gdelt_paths: tuple[Path, ...] = ()
+    """Load these GDELT 2.0 raw files (or directories of them) instead of generating data."""
+    max_bad_lines: int = 0
 
     @property
     def end(self) -> date:
@@ -37,11 +46,15 @@ class RunOptions:
 
 
 def load_generated(settings: Settings, options: RunOptions) -> Generated:
-    """Generate GDELT-shaped data for the look-back window and load it into the warehouse."""
+    """Generate GDELT-shaped data and load it into the warehouse.
+
+    At least the days the fanout reads to estimate weekday factors, as a real warehouse
+    holds far more history than one window.
+    """
     data = generate(
         options.seed,
         end=options.end,
-        days=options.lookback_days,
+        days=max(options.lookback_days, WEEKDAY_VOLUME_DAYS),
         events_per_day=options.events_per_day,
     )
     client = make_client(settings)
@@ -50,7 +63,12 @@ def load_generated(settings: Settings, options: RunOptions) -> Generated:
     return data
 
 
-def run_local(options: RunOptions, progress: Progress = lambda _: None) -> RunSummary:
+def run_local(
+    options: RunOptions,
+    progress: Progress = lambda _: None,
+    batches: Callable[[int, int], None] | None = None,
+) -> RunSummary:
+    """Run the fleet once; `batches(scored, total)` follows the scoring while it lasts."""
     started = time.perf_counter()
     timings: dict[str, float] = {}
 
@@ -63,8 +81,18 @@ def run_local(options: RunOptions, progress: Progress = lambda _: None) -> RunSu
     with LocalStack() as stack:
         mark = lap("stack_start_s", started)
         settings = Settings.from_env(stack.env())
-        progress(f"generating {options.lookback_days} days of GDELT-shaped data and loading it")
-        data = load_generated(settings, options)
+        truth: tuple[Spike, ...] = ()  # injected spikes; real files have none to check
+        if options.gdelt_paths:
+            progress(f"loading GDELT raw files from {', '.join(map(str, options.gdelt_paths))}")
+            loaded = load_paths(
+                settings, options.gdelt_paths, max_bad_lines=options.max_bad_lines,
+                replace=True, hooks=Hooks(on_bad=lambda bad: progress(f"skipped {bad}")),
+            )  # fmt: skip
+            events, mentions = loaded.rows.get("events", 0), loaded.rows.get("eventmentions", 0)
+            progress(f"loaded {events} events, {mentions} mentions; {loaded.bad_lines} bad lines")
+        else:
+            progress(f"generating {options.lookback_days} days of GDELT-shaped data and loading it")
+            truth = load_generated(settings, options).spikes
         mark = lap("generate_and_load_s", mark)
         progress("starting the fanout and scorer function servers")
         with LocalFleet(
@@ -83,11 +111,21 @@ def run_local(options: RunOptions, progress: Progress = lambda _: None) -> RunSu
                 raise RuntimeError(f"fanout answered {response.status}: {response.body}")
             run_id = str(response.body["run_id"])
             progress(f"run {run_id}: {response.body['batches']} batches published; scoring")
-            fleet.wait_for_run(run_id, timeout_s=options.timeout_s)
+            fleet.wait_for_run(run_id, timeout_s=options.timeout_s, on_progress=batches)
             lap("run_s", mark)
             with psycopg.connect(fleet.database_url) as conn:
                 summary = read_summary(
-                    conn, run_id, seconds=time.perf_counter() - started, truth=data.spikes
+                    conn, run_id, seconds=time.perf_counter() - started, truth=truth
                 )
+                if options.plots_dir is not None:
+                    # Imported here: plotting (matplotlib) costs nothing when not asked for.
+                    from mentionfleet.analysis.views import write_top_plots
+
+                    written = write_top_plots(
+                        conn, settings, run_id, options.plots_dir,
+                        top=options.plots_top, warn=progress,
+                    )  # fmt: skip
+                    for path, event_id in written:
+                        progress(f"wrote {path} (event {event_id})")
     timings.update(summary.timings)
     return RunSummary(**{**summary.__dict__, "timings": timings})
