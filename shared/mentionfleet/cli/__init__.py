@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "plot": "mentionfleet.cli.plot:plot",
     "report": "mentionfleet.cli.report:report",
     "load-gdelt": "mentionfleet.cli.load_gdelt:load_gdelt",
+    "cost": "mentionfleet.cli.cost:cost_command",
 }
 
 # Errors a person can act on (bad input, a service down or refusing): one line, no traceback.
