@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venvs run test unit system lint package tf-check bench reliability clean
+.PHONY: help venvs run test unit system lint package tf-check bench reliability soak clean
 
 help:
 	@echo "make run          set up, run the whole fleet locally on generated data, print a summary"
@@ -12,6 +12,7 @@ help:
 	@echo "make tf-check     terraform fmt, structural tests and checkov over infra/terraform"
 	@echo "make bench        benchmarks (results in BENCHMARKS.md)"
 	@echo "make reliability  fault scenarios (results in docs/reliability.md)"
+	@echo "make soak         the fault scenarios' heavy variant, ~100k events (docs/reliability-soak.md)"
 
 venvs:
 	@bash scripts/setup-venvs.sh
@@ -33,6 +34,8 @@ unit: venvs
 
 system: venvs
 	$(PY) -m pytest tests/system -q
+	@# Its own process: the fault scenarios run their own stack and environment.
+	$(PY) -m pytest tests/reliability -q -m "not soak"
 
 package: venvs
 	$(PY) scripts/package.py
@@ -44,7 +47,10 @@ bench: venvs
 	$(PY) -m bench
 
 reliability: venvs
-	$(PY) -m pytest tests/reliability -q
+	MENTIONFLEET_RELIABILITY_REPORT=docs/reliability.md $(PY) -m pytest tests/reliability -q -m "not soak"
+
+soak: venvs
+	MENTIONFLEET_RELIABILITY_REPORT=docs/reliability-soak.md $(PY) -m pytest tests/reliability -q -m soak
 
 clean:
 	rm -rf dist build .localstack .pytest_cache .mypy_cache .ruff_cache

@@ -10,7 +10,7 @@ import math
 import statistics
 
 import numpy as np
-import pytest
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -289,7 +289,6 @@ def test_zero_to_fifty_or_more_is_critical(
 
 def test_pandas_rolling_agrees() -> None:
     """Mean, std and z against pandas rolling windows on a random batch."""
-    pd = pytest.importorskip("pandas")
     rng = np.random.default_rng(2024)
     n_events, n_days = 40, 30
     counts = rng.poisson(rng.uniform(0.2, 40, size=(n_events, 1)), size=(n_events, n_days))

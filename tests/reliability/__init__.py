@@ -1,0 +1,1 @@
+"""Fault scenarios on the local stack: duplicates, outages, crashes and bad input."""

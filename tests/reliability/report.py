@@ -1,0 +1,145 @@
+"""Pure: the figures of each fault scenario, and the markdown page they make.
+
+The scenarios measure; this module only decides what a scenario's figures mean
+(`Figures.failures`) and lays them out, so the page is produced by the run itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("scenario", "the fault injected (0 is the clean reference run)"),
+    ("batches", "batches of the run(s) the scenario published"),
+    ("deliveries", "pushes to the scorer: acknowledged ones (scorer log) plus failed ones "
+                   "(emulator log), plus direct pushes at the scorer's door"),
+    ("retries", "failed pushes, each redelivered by Pub/Sub (emulator log)"),
+    ("dead-lettered", "messages on the dead-letter subscription"),
+    ("rows lost", "rows of the clean run missing from the final table"),
+    ("rows duplicated", "rows written (ledger `rows_written`) beyond one per stored row, "
+                        "plus stored rows the clean run does not have"),
+    ("rows changed", "rows whose values differ from the clean run's"),
+    ("deadlocks", "`deadlock detected` (server log, scorer log, `pg_stat_database`)"),
+    ("unique violations", "`duplicate key` errors (server log, scorer log)"),
+    ("checksum", "md5 over the data columns of the final table in key order (first 8 hex "
+                 "digits); equal to the clean run's"),
+    ("seconds", "wall time of the scenario, fault and recovery included"),
+    ("result", "pass when every check above holds"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What one scenario measured. None: the figure does not apply (no run was made)."""
+
+    number: int
+    name: str
+    batches: int
+    deliveries: int
+    retries: int
+    dead_lettered: int
+    rows_lost: int | None
+    rows_duplicated: int | None
+    rows_changed: int | None
+    deadlocks: int
+    unique_violations: int
+    seconds: float
+    all_scored: bool | None = None
+    """Every batch of the scenario's runs scored and every run complete."""
+    expected_dead_letters: int = 0
+    checksum: str | None = None
+    reference_checksum: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def failures(self) -> list[str]:
+        """The checks this scenario fails; empty when it passes."""
+        problems = []
+        for name, value in (
+            ("rows lost", self.rows_lost),
+            ("rows duplicated", self.rows_duplicated),
+            ("rows changed", self.rows_changed),
+        ):
+            if value:
+                problems.append(f"{name}: {value}, expected 0")
+        if self.deadlocks:
+            problems.append(f"deadlocks: {self.deadlocks}, expected 0")
+        if self.unique_violations:
+            problems.append(f"unique violations: {self.unique_violations}, expected 0")
+        if self.reference_checksum is not None and self.checksum != self.reference_checksum:
+            problems.append(
+                f"checksum {self.checksum}, expected the clean run's {self.reference_checksum}"
+            )
+        if self.all_scored is False:
+            problems.append("not every batch was scored")
+        if self.dead_lettered != self.expected_dead_letters:
+            problems.append(
+                f"dead-lettered: {self.dead_lettered}, expected {self.expected_dead_letters}"
+            )
+        return problems
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures()
+
+    def cells(self) -> list[str]:
+        def shown(value: int | None) -> str:
+            return "–" if value is None else str(value)
+
+        return [
+            f"{self.number}. {self.name}",
+            str(self.batches),
+            str(self.deliveries),
+            str(self.retries),
+            str(self.dead_lettered),
+            shown(self.rows_lost),
+            shown(self.rows_duplicated),
+            shown(self.rows_changed),
+            str(self.deadlocks),
+            str(self.unique_violations),
+            "–" if self.checksum is None else f"`{self.checksum[:8]}`",
+            f"{self.seconds:.1f}",
+            "pass" if self.passed else "FAIL",
+        ]
+
+
+def table(figures: Sequence[Figures]) -> str:
+    """A markdown table, one row per scenario in scenario order."""
+    header = [name for name, _ in COLUMNS]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|",
+    ]
+    for row in sorted(figures, key=lambda f: f.number):
+        lines.append("| " + " | ".join(row.cells()) + " |")
+    return "\n".join(lines)
+
+
+def page(
+    figures: Sequence[Figures], *, setup: Mapping[str, str], command: str, generated_at: str
+) -> str:
+    """The whole docs page: what was run, the table, the column meanings, the notes."""
+    out = [
+        "# Reliability: faults, duplicates and bad input",
+        "",
+        f"Generated by `{command}` on {generated_at}; do not edit by hand. Each scenario",
+        "runs the fleet (fanout and scorer function servers, Pub/Sub emulator, PostgreSQL,",
+        "BigQuery stand-in) on generated data, injects its fault, lets the fleet recover",
+        "by itself, and compares the final `mention_scores` table with a clean run of the",
+        "same data (data columns only: run and batch ids legitimately differ).",
+        "",
+        table(figures),
+        "",
+        "## Setup",
+        "",
+    ]
+    out += [f"- {key}: {value}" for key, value in setup.items()]
+    out += ["", "## Columns", ""]
+    out += [f"- **{name}**: {meaning}" for name, meaning in COLUMNS]
+    noted = [f for f in sorted(figures, key=lambda f: f.number) if f.notes or not f.passed]
+    if noted:
+        out += ["", "## Notes", ""]
+        for f in noted:
+            for note in (*f.notes, *f.failures()):
+                out.append(f"- {f.number}. {f.name}: {note}")
+    return "\n".join(out) + "\n"
