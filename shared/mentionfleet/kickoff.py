@@ -46,7 +46,8 @@ WEEKDAY_VOLUME_DAYS = 28
 class KickoffRequest(BaseModel):
     """The fanout's JSON body; every field is optional."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Strict: `"batch_size": true` or `"rerun": "yes"` is a mistake to refuse, not coerce.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     as_of: date | None = Field(None, description="last day of the window; default yesterday UTC")
     lookback_days: int = Field(30, ge=1, le=MAX_LOOKBACK_DAYS)
@@ -55,6 +56,17 @@ class KickoffRequest(BaseModel):
     actor_country: str = Field("VEN", pattern=r"^[A-Z]{3}$", description="CAMEO code")
     detector: DetectorParams = DetectorParams()
     rerun: bool = Field(False, description="start a new run even if this one exists")
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> Any:
+        # Strict mode refuses strings for dates; JSON carries them as ISO strings.
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
+        return value
 
     @field_validator("as_of")
     @classmethod

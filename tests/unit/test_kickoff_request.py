@@ -32,11 +32,24 @@ def test_empty_body_means_defaults() -> None:
         (json.dumps({"geo_country": "VEN"}).encode(), "geo_country"),
         (json.dumps({"actor_country": "VE"}).encode(), "actor_country"),
         (json.dumps({"colour": "red"}).encode(), "colour"),
+        (json.dumps({"batch_size": True}).encode(), "batch_size"),
+        (json.dumps({"batch_size": "20"}).encode(), "batch_size"),
+        (json.dumps({"batch_size": 20.5}).encode(), "batch_size"),
+        (json.dumps({"rerun": "yes"}).encode(), "rerun"),
+        (json.dumps({"as_of": 20261203}).encode(), "as_of"),
     ],
 )
 def test_bad_input_names_the_field(body: bytes, field: str) -> None:
     with pytest.raises(BadRequest, match=rf"^{field}\b"):
         parse_request(body)
+
+
+def test_detector_parameters_and_iso_dates_are_accepted() -> None:
+    request = parse_request(
+        b'{"as_of": "2026-11-30", "detector": {"medium": 3, "high": 4, "critical": 6}}'
+    )
+    assert request.as_of is not None and request.as_of.isoformat() == "2026-11-30"
+    assert request.detector.medium == 3.0
 
 
 def test_same_day_and_parameters_give_the_same_run_id() -> None:
