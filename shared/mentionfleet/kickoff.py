@@ -28,6 +28,7 @@ from mentionfleet import logs
 from mentionfleet.batching import MAX_BATCH_SIZE, plan_batches
 from mentionfleet.bus.publish import PublishError, publish_batches, publisher
 from mentionfleet.config import Settings
+from mentionfleet.isodate import IsoDate
 from mentionfleet.message import MAX_LOOKBACK_DAYS, BatchMessage
 from mentionfleet.spikes import weekday
 from mentionfleet.spikes.params import DetectorParams
@@ -49,24 +50,13 @@ class KickoffRequest(BaseModel):
     # Strict: `"batch_size": true` or `"rerun": "yes"` is a mistake to refuse, not coerce.
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    as_of: date | None = Field(None, description="last day of the window; default yesterday UTC")
+    as_of: IsoDate | None = Field(None, description="last day of the window; default yesterday UTC")
     lookback_days: int = Field(30, ge=1, le=MAX_LOOKBACK_DAYS)
     batch_size: int = Field(500, ge=1, le=MAX_BATCH_SIZE)
     geo_country: str = Field("VE", pattern=r"^[A-Z]{2}$", description="FIPS 10-4 code")
     actor_country: str = Field("VEN", pattern=r"^[A-Z]{3}$", description="CAMEO code")
     detector: DetectorParams = DetectorParams()
     rerun: bool = Field(False, description="start a new run even if this one exists")
-
-    @field_validator("as_of", mode="before")
-    @classmethod
-    def _iso_date(cls, value: Any) -> Any:
-        # Strict mode refuses strings for dates; JSON carries them as ISO strings.
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                raise ValueError(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
-        return value
 
     @field_validator("as_of")
     @classmethod

@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from mentionfleet.batching import INT64_MAX, MAX_BATCH_SIZE
+from mentionfleet.isodate import IsoDate
 from mentionfleet.spikes.params import DetectorParams
 
 SCHEMA_VERSION: Final = 1
@@ -57,21 +58,10 @@ class BatchMessage(BaseModel):
     run_id: str = Field(pattern=RUN_ID_PATTERN)
     batch_count: int = Field(ge=1, le=1_000_000)
     batch_index: int = Field(ge=0, le=1_000_000)
-    as_of: date
+    as_of: IsoDate
     lookback_days: int = Field(ge=1, le=MAX_LOOKBACK_DAYS)
     event_ids: tuple[EventId, ...] = Field(min_length=1, max_length=MAX_BATCH_SIZE)
     detector: DetectorParams = DetectorParams()
-
-    @field_validator("as_of", mode="before")
-    @classmethod
-    def _iso_date(cls, value: Any) -> Any:
-        # Strict mode refuses strings for dates; JSON carries them as ISO strings.
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                raise ValueError(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
-        return value
 
     @field_validator("as_of")
     @classmethod
