@@ -69,6 +69,11 @@ class Settings:
     def mentions_table(self) -> str:
         return f"{self.bq_dataset}.eventmentions"
 
+    @property
+    def staging_table(self) -> str:
+        """Each run's daily counts, staged once by the fanout and read per batch."""
+        return f"{self.bq_dataset}.run_daily_counts"
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env

@@ -7,6 +7,10 @@ a timestamp to the run id. A run stuck in `publishing` (the previous kickoff fai
 publish) is published again by the next kickoff once it is older than a grace period;
 the scorers' idempotent writes make that safe.
 
+Before publishing, the window's daily counts of all the run's events are staged in one
+BigQuery query (`run_daily_counts`); each scorer reads only its batch's slice of them, so
+a run scans the look-back once, not once per batch.
+
 The weekday factors of the detector are estimated here, once per run, from GDELT's daily
 volume, then recorded with the run and carried in every batch message: scores then
 depend on an event's own series and the run's parameters, never on its batch.
@@ -36,7 +40,7 @@ from mentionfleet.store import ledger
 from mentionfleet.store.pool import get_pool
 from mentionfleet.warehouse.client import shared_client
 from mentionfleet.warehouse.queries import CountryCodes, Window
-from mentionfleet.warehouse.reads import fetch_daily_volume, fetch_event_ids
+from mentionfleet.warehouse.reads import fetch_daily_volume, fetch_event_ids, stage_run_counts
 
 log = logs.get("fanout")
 REPUBLISH_GRACE = timedelta(seconds=60)
@@ -154,6 +158,13 @@ def kickoff(request: KickoffRequest, settings: Settings) -> KickoffResult:
             detector = _recorded_detector(existing, request)
             log.warning("run was not fully published before; publishing it again")
 
+        # Before publishing, also on a republish: the scorers read these staged rows.
+        stage_counts(
+            settings,
+            Window(as_of=as_of, days=request.lookback_days),
+            run_id,
+            [i for b in batches for i in b],
+        )
         messages = [
             BatchMessage(
                 run_id=run_id,
@@ -183,6 +194,29 @@ def kickoff(request: KickoffRequest, settings: Settings) -> KickoffResult:
         )
         log.info("run published", extra=result.as_json())
         return result
+
+
+def stage_counts(settings: Settings, window: Window, run_id: str, ids: list[int]) -> None:
+    """Count the window's daily articles for all the run's events once, for its scorers.
+
+    One scan of the look-back per run instead of one per batch; replaces the run's
+    staged rows, so a retried kickoff does not duplicate them.
+    """
+    started = time.perf_counter()
+    stage_run_counts(
+        shared_client(settings),
+        settings.events_table,
+        settings.mentions_table,
+        settings.staging_table,
+        window,
+        run_id,
+        tuple(ids),
+        max_bytes_billed=settings.max_bytes_billed,
+    )
+    log.info(
+        "daily counts staged",
+        extra={"events": len(ids), "seconds": round(time.perf_counter() - started, 3)},
+    )
 
 
 def with_weekday_factors(
@@ -240,4 +274,11 @@ def _existing(run_id: str, settings: Settings, started: float) -> KickoffResult:
     )
 
 
-__all__ = ["BadRequest", "KickoffRequest", "KickoffResult", "PublishError", "kickoff"]
+__all__ = [
+    "BadRequest",
+    "KickoffRequest",
+    "KickoffResult",
+    "PublishError",
+    "kickoff",
+    "stage_counts",
+]

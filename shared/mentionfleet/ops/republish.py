@@ -21,7 +21,7 @@ from mentionfleet import logs
 from mentionfleet.batching import MAX_BATCH_SIZE, plan_batches
 from mentionfleet.bus.publish import publish_batches, publisher
 from mentionfleet.config import Settings
-from mentionfleet.kickoff import with_weekday_factors
+from mentionfleet.kickoff import stage_counts, with_weekday_factors
 from mentionfleet.message import MAX_LOOKBACK_DAYS, BatchMessage
 from mentionfleet.ops.status import REPROCESS
 from mentionfleet.spikes.params import DetectorParams
@@ -193,5 +193,6 @@ def reprocess_events(
         )
     if not created:
         raise RuntimeError(f"run {run_id} already exists (same events within the second); retry")
+    stage_counts(settings, Window(as_of=as_of, days=lookback_days), run_id, ids)
     return _publish(conn, settings, _run(conn, run_id), ledger.get_batches(conn, run_id),
                     created=True)  # fmt: skip

@@ -1,4 +1,7 @@
-"""Scoring one batch: decode, count (BigQuery), score (numpy), write (PostgreSQL).
+"""Scoring one batch: decode, read counts (BigQuery), score (numpy), write (PostgreSQL).
+
+The counts are the batch's slice of those the fanout staged for the run; a batch with
+none staged is counted directly, with a warning.
 
 Failure policy, because Pub/Sub delivers at least once and retries on any non-2xx:
 - a malformed message can never succeed: it is published to the dead-letter topic with
@@ -30,7 +33,7 @@ from mentionfleet.store.pool import get_pool
 from mentionfleet.store.scores import upsert_scores
 from mentionfleet.warehouse.client import shared_client
 from mentionfleet.warehouse.queries import Window
-from mentionfleet.warehouse.reads import fetch_daily_counts
+from mentionfleet.warehouse.reads import DailyCounts, fetch_daily_counts, fetch_staged_counts
 
 log = logs.get("scorer")
 MAX_ATTRIBUTE_CHARS = 1000
@@ -65,14 +68,7 @@ def handle(envelope: Any, settings: Settings, *, today: date | None = None) -> O
 def _score(message: BatchMessage, settings: Settings) -> Outcome:
     started = time.perf_counter()
     window = Window(as_of=message.as_of, days=message.lookback_days)
-    counts = fetch_daily_counts(
-        shared_client(settings),
-        settings.events_table,
-        settings.mentions_table,
-        window,
-        message.event_ids,
-        max_bytes_billed=settings.max_bytes_billed,
-    )
+    counts = _counts(message, window, settings)
     queried = time.perf_counter()
     scores = score(counts.counts, counts.first_seen, window.start.weekday(), message.detector)
     rows = score_rows(counts, scores, message.run_id, message.batch_index)
@@ -93,6 +89,37 @@ def _score(message: BatchMessage, settings: Settings) -> Outcome:
     if completed:
         log.info("run complete")
     return Outcome("scored", written, completed)
+
+
+def _counts(message: BatchMessage, window: Window, settings: Settings) -> DailyCounts:
+    """The batch's slice of the run's staged counts, else (none staged) a direct count.
+
+    Both give the same rows, hence the same scores; the direct query scans the look-back
+    for this batch alone, so it is the fallback (staging expired, or an older run).
+    """
+    client = shared_client(settings)
+    staged = fetch_staged_counts(
+        client,
+        settings.staging_table,
+        window,
+        message.run_id,
+        message.event_ids,
+        max_bytes_billed=settings.max_bytes_billed,
+    )
+    if staged is not None:
+        return staged
+    log.warning(
+        "no staged daily counts for this batch; counting directly (scans the look-back)",
+        extra={"staging_table": settings.staging_table},
+    )
+    return fetch_daily_counts(
+        client,
+        settings.events_table,
+        settings.mentions_table,
+        window,
+        message.event_ids,
+        max_bytes_billed=settings.max_bytes_billed,
+    )
 
 
 def _dead_letter(envelope: Any, error: MessageError, settings: Settings) -> None:

@@ -18,6 +18,8 @@ from mentionfleet.warehouse.queries import (
     daily_volume,
     event_details,
     event_ids,
+    stage_daily_counts,
+    staged_counts,
 )
 
 
@@ -101,6 +103,48 @@ def fetch_daily_counts(
         for r in _run(client, query, max_bytes_billed)
     ]
     return to_daily_counts(window, ids, rows)
+
+
+def stage_run_counts(
+    client: bigquery.Client,
+    events_table: str,
+    mentions_table: str,
+    staging_table: str,
+    window: Window,
+    run_id: str,
+    ids: tuple[int, ...],
+    *,
+    max_bytes_billed: int,
+) -> None:
+    """Stage the daily counts of all the run's ids (one scan of the look-back); repeatable."""
+    if not ids:
+        return
+    query = stage_daily_counts(
+        events_table, mentions_table, staging_table, window, run_id, tuple(sorted(set(ids)))
+    )
+    _run(client, query, max_bytes_billed)
+
+
+def fetch_staged_counts(
+    client: bigquery.Client,
+    staging_table: str,
+    window: Window,
+    run_id: str,
+    ids: tuple[int, ...],
+    *,
+    max_bytes_billed: int,
+) -> DailyCounts | None:
+    """The batch's counts from its run's staged rows; None when the run has none staged.
+
+    None (not zeros) so the caller can fall back to counting directly: the staging rows
+    may have expired, or the run was recorded before staging existed.
+    """
+    query = staged_counts(staging_table, window.as_of, run_id, ids)
+    rows = [
+        (int(r["event_id"]), r["first_seen"], r["day"], int(r["articles"]))
+        for r in _run(client, query, max_bytes_billed)
+    ]
+    return to_daily_counts(window, ids, rows) if rows else None
 
 
 def to_daily_volume(window: Window, rows: list[tuple[date, int]]) -> npt.NDArray[np.int64]:

@@ -21,7 +21,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from google.cloud import bigquery
 
-from mentionfleet.gdelt.schema import EVENTS, MENTIONS, TABLES, TableSpec, arrow_schema
+from mentionfleet.gdelt.schema import (
+    EVENTS,
+    MENTIONS,
+    TABLES,
+    Column,
+    TableSpec,
+    arrow_schema,
+)
 
 # Bounds the Parquet buffer held in memory and the size of each load job.
 DEFAULT_CHUNK_ROWS = 2_000_000
@@ -41,6 +48,35 @@ class Batch(Protocol):
 
 
 @dataclass(frozen=True)
+class StagingSpec:
+    """A table the fleet writes itself (not GDELT): columns, partition, clustering."""
+
+    name: str
+    columns: tuple[Column, ...]
+    partition_column: str
+    cluster_columns: tuple[str, ...]
+
+
+RUN_DAILY_COUNTS = StagingSpec(
+    name="run_daily_counts",
+    columns=(
+        Column("run_id", "STRING"),
+        Column("as_of", "DATE"),
+        Column("event_id", "INT64"),
+        Column("first_seen", "DATE"),
+        Column("day", "DATE"),
+        Column("articles", "INT64"),
+    ),
+    partition_column="as_of",
+    # A scorer's read prunes to its run and its batch's id range.
+    cluster_columns=("run_id", "event_id"),
+)
+"""The fanout's per-run daily counts (see `queries.stage_daily_counts`)."""
+
+AnySpec = TableSpec | StagingSpec
+
+
+@dataclass(frozen=True)
 class LoadCounts:
     events: int
     mentions: int
@@ -50,20 +86,22 @@ class LayoutError(RuntimeError):
     """An existing table's layout differs from the one the fleet relies on."""
 
 
-def table_id(dataset: str, spec: TableSpec) -> str:
+def table_id(dataset: str, spec: AnySpec) -> str:
     return f"{dataset}.{spec.name}"
 
 
-def _bq_schema(spec: TableSpec) -> list[bigquery.SchemaField]:
+def _bq_schema(spec: AnySpec) -> list[bigquery.SchemaField]:
     return [bigquery.SchemaField(c.name, c.type) for c in spec.columns]
 
 
-def _layout(spec: TableSpec) -> tuple[bigquery.TimePartitioning, list[str]]:
+def _layout(spec: AnySpec) -> tuple[bigquery.TimePartitioning, list[str]]:
     return bigquery.TimePartitioning(field=spec.partition_column), list(spec.cluster_columns)
 
 
 def ensure_tables(client: bigquery.Client, dataset: str) -> None:
-    """Create `dataset` ("project.dataset") and both tables if missing; safe to repeat.
+    """Create `dataset` ("project.dataset") and its tables if missing; safe to repeat.
+
+    The tables: both GDELT copies and the fleet's staging table `run_daily_counts`.
 
     An existing table keeps its data; it must already have our partitioning, clustering
     and columns (otherwise LayoutError: BigQuery cannot change them in place).
@@ -72,7 +110,8 @@ def ensure_tables(client: bigquery.Client, dataset: str) -> None:
     if client.location:
         ds.location = client.location
     client.create_dataset(ds, exists_ok=True)
-    for spec in TABLES:
+    specs: tuple[AnySpec, ...] = (*TABLES, RUN_DAILY_COUNTS)
+    for spec in specs:
         partitioning, clustering = _layout(spec)
         table = bigquery.Table(table_id(dataset, spec), schema=_bq_schema(spec))
         table.time_partitioning = partitioning
@@ -84,7 +123,7 @@ def ensure_tables(client: bigquery.Client, dataset: str) -> None:
         _check_layout(client, dataset, spec)
 
 
-def _check_layout(client: bigquery.Client, dataset: str, spec: TableSpec) -> None:
+def _check_layout(client: bigquery.Client, dataset: str, spec: AnySpec) -> None:
     table = client.get_table(table_id(dataset, spec))
     where = table_id(dataset, spec)
     field = table.time_partitioning.field if table.time_partitioning else None
