@@ -128,19 +128,21 @@ module "database" {
 module "bigquery" {
   source = "./modules/bigquery"
 
-  project_id                 = var.project_id
-  project_number             = data.google_project.this.number
-  name                       = local.name
-  labels                     = local.labels
-  dataset_id                 = var.bq_dataset_id
-  location                   = var.bq_location
-  partition_expiration_days  = var.bq_partition_expiration_days
-  deletion_protection        = var.deletion_protection
-  refresh_schedule           = var.bq_refresh_schedule
-  gdelt_source_dataset       = var.gdelt_source_dataset
-  refresh_service_account    = module.iam.emails.bq_refresh
-  refresh_service_account_id = module.iam.ids.bq_refresh
-  reader_service_accounts    = [module.iam.emails.fanout, module.iam.emails.scorer]
+  project_id                     = var.project_id
+  project_number                 = data.google_project.this.number
+  name                           = local.name
+  labels                         = local.labels
+  dataset_id                     = var.bq_dataset_id
+  location                       = var.bq_location
+  partition_expiration_days      = var.bq_partition_expiration_days
+  deletion_protection            = var.deletion_protection
+  refresh_schedule               = var.bq_refresh_schedule
+  gdelt_source_dataset           = var.gdelt_source_dataset
+  refresh_service_account        = module.iam.emails.bq_refresh
+  refresh_service_account_id     = module.iam.ids.bq_refresh
+  reader_service_accounts        = [module.iam.emails.fanout, module.iam.emails.scorer]
+  staging_writer_service_account = module.iam.emails.fanout
+  staging_expiration_days        = var.bq_staging_expiration_days
 
   depends_on = [google_project_service.enabled]
 }

@@ -656,6 +656,12 @@ variable "bq_partition_expiration_days" {
   }
 }
 
+variable "bq_staging_expiration_days" {
+  description = "Days each run's staged daily counts (run_daily_counts) are kept; a scorer of an older run counts directly."
+  type        = number
+  default     = 30
+}
+
 variable "bq_refresh_schedule" {
   description = "Schedule (BigQuery Data Transfer syntax, UTC) of the job that copies yesterday's GDELT partition; it must end before the kickoff."
   type        = string

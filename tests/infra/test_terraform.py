@@ -688,3 +688,15 @@ def test_every_checkov_skip_carries_a_written_reason() -> None:
                 f"{path.relative_to(ROOT)}: reason too thin: {line.strip()}"
             )
     assert skips, "expected the documented checkov skips"
+
+
+def test_only_the_fanout_writes_and_only_to_the_staging_table() -> None:
+    table = resource("bigquery", "google_bigquery_table", "run_daily_counts")
+    assert table.body["time_partitioning"][0]["field"] == "as_of"
+    assert table.body["clustering"] == ["run_id", "event_id"]
+    assert table.body["require_partition_filter"] is True
+    grant = resource("bigquery", "google_bigquery_table_iam_member", "staging_writer")
+    assert grant.body["role"] == "roles/bigquery.dataEditor"
+    assert "google_bigquery_table.run_daily_counts" in expr(grant.body["table_id"])
+    writer = expr(module_call("bigquery")["staging_writer_service_account"])
+    assert writer == "module.iam.emails.fanout"

@@ -62,8 +62,32 @@ resource "google_bigquery_table" "gdelt" {
   deletion_protection = var.deletion_protection
 }
 
+# The fanout's staging table: each run's daily counts, counted once and read per batch
+# by the scorers. Short-lived: a scorer without staged rows counts directly.
+resource "google_bigquery_table" "run_daily_counts" {
+  # checkov:skip=CKV_GCP_80: Counts derived from public GDELT data; Google-managed encryption at rest applies and a customer-managed key would protect nothing confidential.
+  project     = var.project_id
+  dataset_id  = google_bigquery_dataset.gdelt.dataset_id
+  table_id    = "run_daily_counts"
+  description = "Daily distinct-article counts of each fleet run's events, staged by the fanout, read per batch by the scorers."
+  labels      = var.labels
+  schema      = file("${path.module}/schemas/run_daily_counts.json")
+
+  time_partitioning {
+    type          = "DAY"
+    field         = "as_of"
+    expiration_ms = var.staging_expiration_days * 86400000
+  }
+
+  require_partition_filter = true
+  clustering               = ["run_id", "event_id"]
+
+  deletion_protection = var.deletion_protection
+}
+
 # ---------------------------------------------------------------------------------------
-# Access: the functions read, the refresh job writes; nothing else.
+# Access: the functions read, the fanout writes its staging table, the refresh job
+# writes the copies; nothing else.
 # ---------------------------------------------------------------------------------------
 
 resource "google_bigquery_dataset_iam_member" "readers" {
@@ -73,6 +97,15 @@ resource "google_bigquery_dataset_iam_member" "readers" {
   dataset_id = google_bigquery_dataset.gdelt.dataset_id
   role       = "roles/bigquery.dataViewer"
   member     = "serviceAccount:${each.value}"
+}
+
+# On the staging table only: the fanout replaces a run's staged rows (DELETE + INSERT).
+resource "google_bigquery_table_iam_member" "staging_writer" {
+  project    = var.project_id
+  dataset_id = google_bigquery_dataset.gdelt.dataset_id
+  table_id   = google_bigquery_table.run_daily_counts.table_id
+  role       = "roles/bigquery.dataEditor"
+  member     = "serviceAccount:${var.staging_writer_service_account}"
 }
 
 resource "google_bigquery_dataset_iam_member" "refresh_writer" {

@@ -12,3 +12,8 @@ output "refresh_transfer_config_names" {
   description = "Resource names of the scheduled queries (for `bq mk --transfer_run` backfills)."
   value       = { for k, c in google_bigquery_data_transfer_config.refresh : k => c.name }
 }
+
+output "staging_table" {
+  description = "Fully qualified id of run_daily_counts (the fanout's staged counts)."
+  value       = "${google_bigquery_table.run_daily_counts.project}.${google_bigquery_table.run_daily_counts.dataset_id}.${google_bigquery_table.run_daily_counts.table_id}"
+}

@@ -64,3 +64,19 @@ variable "reader_service_accounts" {
   description = "E-mails of the service accounts that read the copies (the functions)."
   type        = list(string)
 }
+
+variable "staging_expiration_days" {
+  description = "Days a partition (one as_of) of run_daily_counts is kept; scorers of older runs count directly."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.staging_expiration_days >= 1
+    error_message = "staging_expiration_days must be at least 1."
+  }
+}
+
+variable "staging_writer_service_account" {
+  description = "Email of the account that stages each run's counts (the fanout's)."
+  type        = string
+}
