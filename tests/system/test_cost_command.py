@@ -88,6 +88,15 @@ def test_cost_orders_the_designs_and_bills_every_batch_at_least_the_minimum(
     assert report["ranged_vs_one_scan"] == pytest.approx(
         designs["ranged"]["billed"] / designs["one scan"]["billed"], abs=1e-3
     )
+    # As built: the fanout's two queries, the staging script's DELETE (nothing staged
+    # yet: the minimum) and one scan, then the 10 MiB minimum per batch read.
+    staged = designs["staged"]
+    assert staged["queries"] == 2 + 2 + batches
+    assert staged["billed"] == designs["one scan"]["billed"] + 10 * MIB + batches * 10 * MIB
+    assert report["as_built_vs_one_scan"] == pytest.approx(
+        staged["billed"] / designs["one scan"]["billed"], abs=1e-3
+    )
+    assert report["largest_query_billed"] >= report["largest_direct_billed"]
 
 
 def test_cost_with_assumed_events_and_a_dry_run(env: dict[str, str]) -> None:
