@@ -159,7 +159,7 @@ def _size(n: float) -> str:
 FANOUT_QUERIES = ("event_ids", "daily_volume")
 """The fanout's queries, in the order `stats.run_shape` lists them."""
 _LABELS = {
-    "staged": "fleet as built: counts staged once, batches read them",
+    "staged": "fleet as built: counts staged once, read per batch",
     "one scan": "one scan: look-back partitions read once",
     "ranged": "per-batch direct counts, pruned to id ranges",
     "unpruned": "per-batch queries without cluster pruning",
@@ -202,7 +202,7 @@ def format_report(r: CostReport) -> str:
     if r.dry_run is not None:
         lines += [
             "",
-            f"  dry run of the real queries ({r.dry_run.queries} jobs, no cluster pruning): "
+            f"  dry run of the direct queries ({r.dry_run.queries} jobs, no cluster pruning): "
             f"{_size(r.dry_run.processed)} processed, billed at least "
             f"{_size(r.dry_run.billed_at_least)}",
         ]
