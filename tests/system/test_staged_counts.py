@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
@@ -50,10 +50,8 @@ def settings(fleet: LocalFleet) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def client(settings: Settings) -> Iterator[bigquery.Client]:
-    bq = make_client(settings)
-    yield bq
-    bq.close()
+def client(settings: Settings) -> bigquery.Client:
+    return make_client(settings)
 
 
 def staged_rows(client: bigquery.Client, settings: Settings, run_id: str) -> list[Row]:

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from google.cloud import bigquery
 
 from mentionfleet.warehouse.queries import (
     Query,
@@ -23,9 +24,7 @@ WINDOW = Window(as_of=date(2026, 11, 30), days=21)
 def _params(query: Query) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for p in query.params:
-        values[p.name] = getattr(p, "value", None)
-        if hasattr(p, "values"):
-            values[p.name] = p.values
+        values[str(p.name)] = p.values if isinstance(p, bigquery.ArrayQueryParameter) else p.value
     return values
 
 
