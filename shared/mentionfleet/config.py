@@ -61,6 +61,15 @@ class Settings:
     pool_max_size: int
     pool_timeout_s: int
 
+    def require_database_url(self) -> str:
+        """The PostgreSQL URL, or a ConfigError saying how to give one."""
+        if not self.database_url:
+            raise ConfigError(
+                "DATABASE_URL (or DATABASE_URL_FILE) is not set: expected the PostgreSQL URL "
+                "of the run ledger and mention_scores"
+            )
+        return self.database_url
+
     @property
     def events_table(self) -> str:
         return f"{self.bq_dataset}.events"

@@ -7,19 +7,15 @@ from contextlib import contextmanager
 
 import psycopg
 
-from mentionfleet.config import ConfigError, Settings
+from mentionfleet.config import Settings
 
 
 @contextmanager
 def reading(settings: Settings) -> Iterator[psycopg.Connection]:
     """A connection for reads; database errors come out as one-line RuntimeErrors."""
-    if not settings.database_url:
-        raise ConfigError(
-            "DATABASE_URL (or DATABASE_URL_FILE) is not set: expected the PostgreSQL URL "
-            "holding mention_scores and the run ledger"
-        )
+    url = settings.require_database_url()
     try:
-        with psycopg.connect(settings.database_url, connect_timeout=15) as conn:
+        with psycopg.connect(url, connect_timeout=15) as conn:
             conn.read_only = True  # every statement runs in a READ ONLY transaction
             yield conn
     except psycopg.Error as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mentionfleet.config import ConfigError, current
+from mentionfleet.config import current
 from mentionfleet.store.migrate import migrate as apply_migrations
 
 
@@ -16,9 +16,6 @@ def migrate() -> None:
     Example:
       DATABASE_URL=postgresql://... mentionfleet migrate
     """
-    url = current().database_url
-    if not url:
-        raise ConfigError("DATABASE_URL (or DATABASE_URL_FILE) is not set")
-    applied = apply_migrations(url)
+    applied = apply_migrations(current().require_database_url())
     names = f": {', '.join(applied)}" if applied else ""
     click.echo(f"applied {len(applied)} migration(s){names}")

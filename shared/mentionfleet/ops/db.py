@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from mentionfleet.config import ConfigError, Settings
+from mentionfleet.config import Settings
 
 
 def connect(settings: Settings) -> psycopg.Connection:
@@ -12,9 +12,6 @@ def connect(settings: Settings) -> psycopg.Connection:
 
     The ops functions wrap multi-statement changes in `conn.transaction()`.
     """
-    if not settings.database_url:
-        raise ConfigError(
-            "DATABASE_URL (or DATABASE_URL_FILE) is not set: expected the run ledger's "
-            "PostgreSQL URL"
-        )
-    return psycopg.connect(settings.database_url, autocommit=True, connect_timeout=15)
+    return psycopg.connect(
+        settings.require_database_url(), autocommit=True, connect_timeout=15
+    )

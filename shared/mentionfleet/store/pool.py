@@ -13,7 +13,7 @@ import threading
 
 from psycopg_pool import ConnectionPool
 
-from mentionfleet.config import ConfigError, Settings
+from mentionfleet.config import Settings
 
 _pool: ConnectionPool | None = None
 _lock = threading.Lock()
@@ -24,13 +24,8 @@ def get_pool(settings: Settings) -> ConnectionPool:
     if _pool is None:
         with _lock:
             if _pool is None:
-                if not settings.database_url:
-                    raise ConfigError(
-                        "DATABASE_URL (or DATABASE_URL_FILE) is not set: "
-                        "expected a PostgreSQL connection URL"
-                    )
                 _pool = ConnectionPool(
-                    settings.database_url,
+                    settings.require_database_url(),
                     min_size=settings.pool_min_size,
                     max_size=settings.pool_max_size,
                     timeout=settings.pool_timeout_s,
