@@ -32,9 +32,10 @@ from mentionfleet.localstack import (
     LocalPostgres,
     LocalStack,
     LocalStackError,
+    stacks_root,
 )
 from mentionfleet.localstack.ports import http_get, port_is_free
-from mentionfleet.localstack.process import is_alive, repo_root
+from mentionfleet.localstack.process import is_alive
 
 pytestmark = pytest.mark.system
 
@@ -55,8 +56,9 @@ def _wait_for(check: Any, timeout: float, what: str) -> Any:
 @pytest.fixture
 def scratch_dir() -> Iterator[Path]:
     """A base dir the `postgres` OS user can enter (pytest's tmp_path is root-only)."""
-    parent = repo_root() / ".localstack"
-    parent.mkdir(exist_ok=True)
+    parent = stacks_root()
+    parent.mkdir(parents=True, exist_ok=True)
+    parent.chmod(0o755)
     path = Path(tempfile.mkdtemp(prefix="test-", dir=parent))
     path.chmod(0o755)
     yield path

@@ -10,7 +10,7 @@ from .ports import free_port
 from .postgres import LocalPostgres
 from .process import LocalStackError
 from .pubsub import PubSubEmulator
-from .stack import LocalStack
+from .stack import LocalStack, stacks_root
 
 __all__ = [
     "FunctionServer",
@@ -21,4 +21,5 @@ __all__ = [
     "PubSubEmulator",
     "SignatureType",
     "free_port",
+    "stacks_root",
 ]

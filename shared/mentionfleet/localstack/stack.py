@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -25,9 +26,23 @@ KEEP_ENV = "MENTIONFLEET_KEEP_LOCALSTACK"
 """Set to 1 to keep a stack's own base dir (logs, data) after stop, for debugging."""
 
 
+def _traversable_by_others(path: Path) -> bool:
+    return all(p.stat().st_mode & 0o001 for p in (path, *path.parents))
+
+
+def stacks_root() -> Path:
+    """Where stacks keep their folders: `<repo>/.localstack`, or a folder under the system
+    temp folder when PostgreSQL (run as user `postgres` when we are root) could not reach
+    the repo: a checkout inside a private folder (mode 0700) must not stop the stack.
+    """
+    if os.geteuid() == 0 and not _traversable_by_others(repo_root()):
+        return Path(tempfile.gettempdir()) / "mentionfleet-localstack"
+    return repo_root() / ".localstack"
+
+
 def _new_base_dir() -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return repo_root() / ".localstack" / f"stack-{stamp}-{secrets.token_hex(3)}"
+    return stacks_root() / f"stack-{stamp}-{secrets.token_hex(3)}"
 
 
 class LocalStack:
@@ -93,7 +108,9 @@ class LocalStack:
         """Start the services in parallel, each checked ready; on any failure stop them all."""
         self.base_dir.mkdir(parents=True, exist_ok=True)
         if self._owns_base_dir and os.geteuid() == 0:
-            self.base_dir.chmod(0o755)  # PostgreSQL runs as user postgres and must enter it
+            # PostgreSQL runs as user postgres and must enter it (and its parent, ours too).
+            for folder in (self.base_dir.parent, self.base_dir):
+                folder.chmod(0o755)
         services: dict[str, Callable[[], None]] = {
             "pubsub": self.pubsub.start,
             "bigquery": self.bigquery.start,
